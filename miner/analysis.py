@@ -1,0 +1,374 @@
+"""The glue: repository → commits → classifications → sequence → matrices and statistics.
+
+``analyze(path, **options)`` is the library entry point (what a notebook calls); the CLI is a
+thin shell over it. Everything it returns is finished data: renderers compute nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from typing import Any, Literal
+
+import pandas as pd
+
+from miner.classify import Classification, Classifier
+from miner.errors import UsageError
+from miner.history import (
+    CommitRecord,
+    FileChange,
+    HistoryOptions,
+    Repository,
+    RepositoryInfo,
+    count_commits,
+    iter_commits,
+    open_repository,
+    resolve_revision,
+)
+from miner.matrices import Matrices, build_matrices
+from miner.revisits import SequenceAnalysis, SequenceOptions, Step, analyse_sequence
+from miner.rules import Rules, compile_glob, load_rules
+from miner.stats import compute_statistics, phase_statistics
+
+SCHEMA_VERSION = 1
+DEFAULT_BOT_PATTERN = r"\[bot\]"
+_DURATION = re.compile(r"^(\d+)([hdw])$")
+_DURATION_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    """Every option that can change a number. Validated on construction."""
+
+    rules: str | None = None
+    rev: str | None = None
+    branch: str | None = None
+    since: str | None = None
+    until: str | None = None
+    first_parent: bool = False
+    window: int | timedelta = 10
+    revisits: Literal["all", "backward"] = "all"
+    min_share: float | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    exclude_authors: tuple[str, ...] = ()
+    include_bots: bool = False
+    churn: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.rev is not None and self.branch is not None:
+            raise UsageError("--rev and --branch cannot be combined")
+        if self.revisits not in ("all", "backward"):
+            raise UsageError(f"--revisits must be 'all' or 'backward', not {self.revisits!r}")
+        if isinstance(self.window, int) and self.window < 1:
+            raise UsageError(f"--window must be at least 1 commit, not {self.window}")
+        if isinstance(self.window, timedelta) and self.window <= timedelta(0):
+            raise UsageError("--window must be a positive duration")
+        if self.min_share is not None and not 0 < self.min_share <= 1:
+            raise UsageError(f"--min-share must be in (0, 1], not {self.min_share}")
+        for pattern in self.author_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise UsageError(f"--exclude-author: invalid regex {pattern!r}: {error}") from None
+
+    @property
+    def author_patterns(self) -> tuple[str, ...]:
+        defaults = () if self.include_bots else (DEFAULT_BOT_PATTERN,)
+        return defaults + self.exclude_authors
+
+    @property
+    def revision(self) -> str | None:
+        return self.rev if self.rev is not None else self.branch
+
+    def history(self) -> HistoryOptions:
+        return HistoryOptions(
+            rev=self.revision,
+            since=self.since,
+            until=self.until,
+            first_parent=self.first_parent,
+            churn=self.churn,
+        )
+
+    def sequence(self) -> SequenceOptions:
+        return SequenceOptions(window=self.window, revisits=self.revisits)
+
+
+def parse_window(text: str) -> int | timedelta:
+    """``--window`` value: a commit count (``10``) or a span (``36h``, ``14d``, ``2w``)."""
+    if text.isdigit():
+        return int(text)
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise UsageError(f"--window must be a number of commits or a span like 14d, not {text!r}")
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def describe_window(window: int | timedelta) -> str:
+    if isinstance(window, int):
+        return f"{window} commits"
+    return f"{window.total_seconds() / 86400:g} days"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedCommit:
+    """A mined commit in sequence order; ``focus``/``event`` are None for unclassified ones."""
+
+    record: CommitRecord
+    classification: Classification
+    focus: str | None
+    event: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MiningCounts:
+    """What was read and what was set aside before classification."""
+
+    merges_skipped: int = 0
+    authors_excluded: int = 0
+    paths_excluded: int = 0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The finished analysis: the single input of every renderer.
+
+    ``commits`` holds every analysed commit (classified or not) in sequence order;
+    ``summary`` and ``statistics`` are JSON-ready dicts; ``phase_stats`` has one row per phase
+    (columns: phase, commits, labelled, share, churn, first_seen, last_seen, active_days).
+    """
+
+    repository: RepositoryInfo
+    options: AnalysisOptions
+    rules: Rules
+    commits: tuple[AnalysedCommit, ...]
+    counts: MiningCounts
+    sequence: SequenceAnalysis
+    matrices: Matrices
+    phase_stats: pd.DataFrame
+    statistics: dict[str, dict[str, Any]]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        return self.rules.phases
+
+    @property
+    def classified(self) -> tuple[AnalysedCommit, ...]:
+        return tuple(c for c in self.commits if c.classification.classified)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        classified = self.classified
+        events = self.sequence.revisit_events
+        dates = [c.record.authored_at for c in self.commits]
+        by_source: dict[str, int] = {}
+        for commit in classified:
+            source = commit.classification.source
+            by_source[source] = by_source.get(source, 0) + 1
+        return {
+            "commits_total": len(self.commits),
+            "commits_classified": len(classified),
+            "commits_unclassified": len(self.commits) - len(classified),
+            "merges_skipped": self.counts.merges_skipped,
+            "authors_excluded": self.counts.authors_excluded,
+            "paths_excluded": self.counts.paths_excluded,
+            "classified_by": dict(sorted(by_source.items())),
+            "revisit_events": len(events),
+            "revisit_rate": len(events) / len(classified) if classified else None,
+            "backward_revisit_events": sum(e.direction == "backward" for e in events),
+            "first_commit": self.commits[0].record.sha if self.commits else None,
+            "last_commit": self.commits[-1].record.sha if self.commits else None,
+            "period_start": min(dates).isoformat() if dates else None,
+            "period_end": max(dates).isoformat() if dates else None,
+        }
+
+    def commits_frame(self) -> pd.DataFrame:
+        """One row per analysed commit (the per-commit view of SPEC §6, without files)."""
+        return pd.DataFrame(
+            [
+                {
+                    "sha": c.record.sha,
+                    "authored_at": c.record.authored_at.isoformat(),
+                    "author": c.record.author,
+                    "subject": c.record.subject,
+                    "primary": c.classification.primary or "unclassified",
+                    "labels": ";".join(c.classification.labels),
+                    "focus": c.focus,
+                    "event": c.event,
+                }
+                for c in self.commits
+            ],
+            columns=["sha", "authored_at", "author", "subject", "primary", "labels", "focus", "event"],
+        )
+
+    def option_values(self) -> dict[str, Any]:
+        """The options that change a number, as the JSON ``options`` object shows them."""
+        values = {f.name: getattr(self.options, f.name) for f in fields(self.options)}
+        values["window"] = describe_window(self.options.window)
+        values["merge_policy"] = "first-parent" if self.options.first_parent else "skip"
+        values["min_share"] = self.rules.min_share
+        values["rules"] = self.rules.source
+        values["rules_hash"] = self.rules.digest
+        values["exclude_authors"] = list(self.options.author_patterns)
+        values["include"] = list(self.options.include)
+        values["exclude"] = list(self.options.exclude)
+        del values["include_bots"]
+        return values
+
+
+def analyze(
+    path: str, *, progress: ProgressCallback | None = None, **options: Any
+) -> Analysis:
+    """Analyse the repository at ``path`` (work tree, bare repository or URL).
+
+    ``options`` are the fields of ``AnalysisOptions``; ``progress`` is called with the number of
+    commits read so far (the CLI draws a progress bar with it).
+    """
+    settings = AnalysisOptions(**options)
+    with open_repository(path, rev=settings.revision) as repo:
+        return _analyse(repo, settings, progress)
+
+
+def explain(path: str, rev: str, **options: Any) -> tuple[Analysis, AnalysedCommit]:
+    """The analysis and the one analysed commit that ``rev`` names (for ``miner explain``)."""
+    settings = AnalysisOptions(**options)
+    with open_repository(path, rev=settings.revision) as repo:
+        sha = resolve_revision(repo, rev)
+        analysis = _analyse(repo, settings, None)
+    for commit in analysis.commits:
+        if commit.record.sha == sha:
+            return analysis, commit
+    raise UsageError(
+        f"commit {sha[:12]} is not among the analysed commits (outside the range, a merge "
+        "skipped by the merge policy, or excluded by an author or path filter)"
+    )
+
+
+def _analyse(repo: Repository, settings: AnalysisOptions, progress: ProgressCallback | None) -> Analysis:
+    rules = load_rules(settings.rules, repository_dir=repo.work_tree)
+    if settings.min_share is not None:
+        rules = rules.with_min_share(settings.min_share)
+    records = iter_commits(repo, settings.history())
+    if progress is not None:
+        records = _reporting(records, progress)
+    commits, counts = mine(records, rules, settings)
+    return build_analysis(repo.info, settings, rules, commits, counts)
+
+
+def expected_commit_count(path: str, **options: Any) -> int:
+    """How many commits ``analyze`` will read (for a progress bar's total)."""
+    settings = AnalysisOptions(**options)
+    with open_repository(path, rev=settings.revision) as repo:
+        return count_commits(repo, settings.history())
+
+
+def _reporting(records: Iterable[CommitRecord], progress: ProgressCallback) -> Iterator[CommitRecord]:
+    for read, record in enumerate(records, start=1):
+        yield record
+        progress(read)
+
+
+class _PathFilter:
+    """``--include``/``--exclude`` globs over changed paths, compiled once."""
+
+    def __init__(self, include: Iterable[str], exclude: Iterable[str]) -> None:
+        self._include = [compile_glob(g, option="--include") for g in include]
+        self._exclude = [compile_glob(g, option="--exclude") for g in exclude]
+
+    @property
+    def active(self) -> bool:
+        return bool(self._include or self._exclude)
+
+    def keep(self, change: FileChange) -> bool:
+        path = change.path
+        if self._include and not any(p.match(path) for p in self._include):
+            return False
+        return not any(p.match(path) for p in self._exclude)
+
+
+def mine(
+    records: Iterable[CommitRecord], rules: Rules, settings: AnalysisOptions
+) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts]:
+    """Skip merges (unless mainline mode), excluded authors and commits left with no path,
+    and classify the rest."""
+    classifier = Classifier(rules)
+    authors = re.compile("|".join(f"(?:{p})" for p in settings.author_patterns)) if settings.author_patterns else None
+    paths = _PathFilter(settings.include, settings.exclude)
+    merges = excluded_authors = excluded_paths = 0
+    kept: list[tuple[CommitRecord, Classification]] = []
+    for record in records:
+        if record.is_merge and not settings.first_parent:
+            merges += 1
+            continue
+        if authors is not None and authors.search(f"{record.author} <{record.email}>"):
+            excluded_authors += 1
+            continue
+        files = record.files
+        if paths.active and files:
+            files = tuple(f for f in files if paths.keep(f))
+            if not files:
+                excluded_paths += 1
+                continue
+        kept.append((record, classifier.classify(record.message, files)))
+    return kept, MiningCounts(merges, excluded_authors, excluded_paths)
+
+
+def _churn(record: CommitRecord) -> int | None:
+    counts = [(f.added, f.deleted) for f in record.files]
+    if any(a is None or d is None for a, d in counts):
+        return None
+    return sum(a + d for a, d in counts if a is not None and d is not None)
+
+
+def to_steps(commits: Iterable[tuple[CommitRecord, Classification]]) -> list[Step]:
+    return [
+        Step(
+            sha=record.sha,
+            when=record.authored_at,
+            primary=c.primary,
+            labels=c.labels,
+            shares=c.shares,
+            reasons=c.reasons,
+            churn=_churn(record),
+        )
+        for record, c in commits
+        if c.primary is not None
+    ]
+
+
+def build_analysis(
+    repository: RepositoryInfo,
+    settings: AnalysisOptions,
+    rules: Rules,
+    commits: list[tuple[CommitRecord, Classification]],
+    counts: MiningCounts,
+) -> Analysis:
+    """Everything after mining: pure, so the cache and the hook can reuse it."""
+    steps = to_steps(commits)
+    sequence = analyse_sequence(steps, rules.phases, settings.sequence())
+    matrices = build_matrices(steps, sequence, rules.phases)
+    focus = dict(zip((s.sha for s in steps), zip(sequence.focus, sequence.events, strict=True), strict=True))
+    analysed = tuple(
+        AnalysedCommit(record, c, *focus.get(record.sha, (None, None))) for record, c in commits
+    )
+    warnings = tuple(
+        f"{record.sha[:12]}: {warning}" for record, c in commits for warning in c.warnings
+    )
+    return Analysis(
+        repository=repository,
+        options=settings,
+        rules=rules,
+        commits=analysed,
+        counts=counts,
+        sequence=sequence,
+        matrices=matrices,
+        phase_stats=phase_statistics(steps, rules.phases, commits_total=len(commits)),
+        statistics=compute_statistics(steps, sequence, matrices, rules.phases, seed=settings.seed),
+        warnings=warnings,
+    )
