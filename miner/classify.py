@@ -1,16 +1,46 @@
-"""Stage 3: classify one commit into phases, carrying its own explanation (the evidence)."""
+"""Stage 3: classify one commit into phases, carrying its own explanation (the evidence).
+
+Scoring (SPEC §2, the normalisation documented in ``config/phase_rules.yaml``):
+
+- Paths. Ignored paths contribute nothing. For each other file and each phase, only the
+  strongest matching path rule of that phase votes (its weight; equal weights: the smaller rule
+  id, so the result never depends on rule order). A rule's path contribution is the sum of its
+  votes divided by the number of files that matched at least one path rule: all paths together
+  weigh at most the strongest path rule, however many files a commit touches. Renames match on
+  their new path; deletions count like any change.
+- Message. Trailers and ``#`` comment lines are removed; each message rule that matches adds
+  its weight once. A ``noise`` entry that matches (a typo or link fix) leaves the commit
+  unclassified.
+- A phase's score is the sum of its evidence weights; ``shares`` = score / total; labels are the
+  phases with share >= ``min_share``; primary = highest score, ties to the phase whose strongest
+  evidence is a path, then canonical order.
+- An ``MLOps-Phase`` trailer overrides all of this; ``MLOps-Reason`` overrides the reasons.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from miner.history import CommitRecord, FileChange
+from miner.rules import MessageRule, PathRule, Rules
+from miner.trailers import split_message, trailer_values
+
+PHASE_TRAILER = "MLOps-Phase"
+REASON_TRAILER = "MLOps-Reason"
+# Rules look at this much of a message: enough for any real message, and a bound on regex cost.
+MAX_MESSAGE_CHARS = 8192
+# Memo caches are cleared when they reach this size, so memory stays bounded on huge histories.
+MAX_CACHE_ENTRIES = 200_000
+_TIE_DIGITS = 9
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One rule that contributed to a commit's score.
 
-    ``kind`` is ``path``, ``message`` or ``trailer``; ``match`` is the matched path or text
+    ``kind`` is ``path``, ``message``, ``trailer`` or ``noise`` (a noise entry that made the commit
+    unclassified: ``phase`` empty, ``weight`` 0); ``match`` is the matched path or text
     (for a path rule matching several files: the first path and ``(+N more)``); ``weight`` is the
     rule's *effective* contribution after path normalisation, so a phase's score is exactly the
     sum of its evidence weights.
@@ -45,3 +75,220 @@ class Classification:
     @property
     def classified(self) -> bool:
         return self.primary is not None
+
+
+# Per distinct path: the votes (rule, weight) of the strongest rule per phase; None if ignored.
+_PathVotes = tuple[PathRule, ...] | None
+
+
+@dataclass(slots=True)
+class _Tally:
+    """The votes of one path rule within one commit (mutable while the files are counted)."""
+
+    rule: PathRule
+    first_path: str
+    files: int = 1
+
+    def evidence(self, matched_files: int) -> Evidence:
+        weight = self.rule.weight * self.files / matched_files
+        match = _path_match(self.first_path, self.files)
+        return Evidence(self.rule.id, self.rule.phase, "path", match, weight)
+
+
+@dataclass(frozen=True, slots=True)
+class _MessageMatch:
+    """What the rules found in one message (memoised per distinct message)."""
+
+    evidence: tuple[Evidence, ...]
+    reasons: tuple[str, ...]
+    noise: Evidence | None
+
+
+class Classifier:
+    """Classifies commits with one set of rules; caches the rule matches per distinct path and
+    per distinct message (rules are compiled once, in :func:`miner.rules.load_rules`)."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self._order = {phase: index for index, phase in enumerate(rules.phases)}
+        self._path_cache: dict[str, _PathVotes] = {}
+        self._message_cache: dict[str, _MessageMatch] = {}
+        self._phase_set = frozenset(rules.phases)
+        self._reason_set = frozenset(rules.reason_ids)
+
+    def classify(self, message: str, files: Sequence[FileChange]) -> Classification:
+        body, trailers = split_message(message[:MAX_MESSAGE_CHARS])
+        found = self._message(body)
+        reasons, warnings = self._reasons(found.reasons, trailer_values(trailers, REASON_TRAILER))
+        phases = trailer_values(trailers, PHASE_TRAILER)
+        if phases:
+            valid = tuple(dict.fromkeys(p for p in phases if p in self._phase_set))
+            warnings += tuple(
+                f"unknown phase {p!r} in {PHASE_TRAILER} trailer ignored"
+                for p in phases
+                if p not in self._phase_set
+            )
+            if valid:
+                return self._from_trailer(valid, phases, reasons, warnings)
+        if found.noise is not None:
+            return Classification(None, (), {}, (found.noise,), reasons, "none", warnings)
+        evidence = self._path_evidence(files) + found.evidence
+        return self._from_evidence(evidence, reasons, warnings)
+
+    # ------------------------------------------------------------------ paths
+
+    def _votes(self, path: str) -> _PathVotes:
+        votes = self._path_cache.get(path, False)
+        if votes is not False:
+            return votes  # type: ignore[return-value]  # False only marks a cache miss
+        if len(self._path_cache) >= MAX_CACHE_ENTRIES:
+            self._path_cache.clear()
+        votes = self._compute_votes(path)
+        self._path_cache[path] = votes
+        return votes
+
+    def _compute_votes(self, path: str) -> _PathVotes:
+        if self.rules.is_ignored(path):
+            return None
+        best: dict[str, PathRule] = {}
+        for rule in self.rules.path_rules:
+            current = best.get(rule.phase)
+            if current is not None and (current.weight, rule.id) > (rule.weight, current.id):
+                continue  # only the strongest rule of a phase votes; ties: smaller id
+            if rule.matches(path):
+                best[rule.phase] = rule
+        return tuple(sorted(best.values(), key=lambda rule: self._order[rule.phase]))
+
+    def _path_evidence(self, files: Sequence[FileChange]) -> tuple[Evidence, ...]:
+        matched_files = 0
+        tallies: dict[str, _Tally] = {}
+        for change in files:
+            votes = self._votes(change.path)
+            if not votes:
+                continue
+            matched_files += 1
+            for rule in votes:
+                tally = tallies.get(rule.id)
+                if tally is None:
+                    tallies[rule.id] = _Tally(rule, change.path)
+                else:
+                    tally.files += 1
+        return tuple(tally.evidence(matched_files) for tally in tallies.values())
+
+    # ------------------------------------------------------------------ message
+
+    def _message(self, body: str) -> _MessageMatch:
+        found = self._message_cache.get(body)
+        if found is None:
+            if len(self._message_cache) >= MAX_CACHE_ENTRIES:
+                self._message_cache.clear()
+            found = self._match_message(body)
+            self._message_cache[body] = found
+        return found
+
+    def _match_message(self, body: str) -> _MessageMatch:
+        evidence = tuple(
+            Evidence(rule.id, rule.phase, "message", text, rule.weight)
+            for rule, text in _matches(self.rules.message_rules, body)
+        )
+        reasons = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body))
+        noise = next(iter(_matches(self.rules.noise, body)), None)
+        noise_evidence = (
+            None if noise is None else Evidence(noise[0].id, "", "noise", noise[1], 0.0)
+        )
+        return _MessageMatch(evidence, reasons, noise_evidence)
+
+    def _reasons(
+        self, computed: tuple[str, ...], given: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if not given:
+            return computed, ()
+        valid = tuple(dict.fromkeys(r for r in given if r in self._reason_set))
+        warnings = tuple(
+            f"unknown reason {r!r} in {REASON_TRAILER} trailer ignored"
+            for r in given
+            if r not in self._reason_set
+        )
+        return (valid or computed), warnings
+
+    # ------------------------------------------------------------------ results
+
+    def _from_trailer(
+        self,
+        valid: tuple[str, ...],
+        given: tuple[str, ...],
+        reasons: tuple[str, ...],
+        warnings: tuple[str, ...],
+    ) -> Classification:
+        ordered = sorted(valid, key=self._order.__getitem__)
+        evidence = tuple(
+            Evidence(PHASE_TRAILER, p, "trailer", ", ".join(given), 1.0) for p in ordered
+        )
+        share = 1.0 / len(valid)
+        labels = (valid[0], *(p for p in ordered if p != valid[0]))
+        return Classification(
+            valid[0], labels, {p: share for p in ordered}, evidence, reasons, "trailer", warnings
+        )
+
+    def _from_evidence(
+        self, evidence: tuple[Evidence, ...], reasons: tuple[str, ...], warnings: tuple[str, ...]
+    ) -> Classification:
+        if not evidence:
+            return Classification(None, (), {}, (), reasons, "none", warnings)
+        scores: dict[str, float] = {}
+        strongest: dict[str, Evidence] = {}
+        for item in evidence:
+            scores[item.phase] = scores.get(item.phase, 0.0) + item.weight
+            best = strongest.get(item.phase)
+            if best is None or _stronger(item, best):
+                strongest[item.phase] = item
+        total = sum(scores.values())
+        phases = sorted(scores, key=self._order.__getitem__)
+        primary = min(
+            phases,
+            key=lambda p: (
+                -round(scores[p], _TIE_DIGITS),
+                strongest[p].kind != "path",
+                self._order[p],
+            ),
+        )
+        shares = {p: scores[p] / total for p in phases}
+        threshold = self.rules.min_share - 1e-12
+        labels = (primary, *(p for p in phases if p != primary and shares[p] >= threshold))
+        ordered = tuple(sorted(evidence, key=lambda e: (self._order[e.phase], -e.weight, e.rule)))
+        return Classification(primary, labels, shares, ordered, reasons, "rules", warnings)
+
+
+def _stronger(item: Evidence, other: Evidence) -> bool:
+    """Order-independent: larger weight, then path before message, then smaller rule id."""
+    return (-item.weight, item.kind != "path", item.rule) < (
+        -other.weight,
+        other.kind != "path",
+        other.rule,
+    )
+
+
+def _matches(rules: Sequence[MessageRule], body: str) -> list[tuple[MessageRule, str]]:
+    found = []
+    for rule in rules:
+        match = rule.pattern.search(body)
+        if match is not None:
+            found.append((rule, " ".join(match.group(0).split())))
+    return found
+
+
+def _path_match(first: str, count: int) -> str:
+    return first if count == 1 else f"{first} (+{count - 1} more)"
+
+
+_CLASSIFIERS: dict[str, Classifier] = {}
+
+
+def classify(commit: CommitRecord, rules: Rules) -> Classification:
+    """Classify one commit (a cached :class:`Classifier` per rules digest does the work)."""
+    classifier = _CLASSIFIERS.get(rules.digest)
+    if classifier is None or classifier.rules is not rules:
+        if len(_CLASSIFIERS) >= 8:
+            _CLASSIFIERS.clear()
+        classifier = _CLASSIFIERS[rules.digest] = Classifier(rules)
+    return classifier.classify(commit.message, commit.files)
