@@ -1,13 +1,39 @@
-"""Stage 1: read a repository's history. The only module that runs git or touches GitPython/PyDriller.
+"""Stage 1: read a repository's history.
 
+The only module that runs git or touches GitPython/PyDriller.
 Everything leaves this module as plain frozen records (`CommitRecord`); nothing downstream can
 spawn git by accident.
+
+How the history is read (see ``../shared/PERFORMANCE.md`` for why):
+
+- one streaming ``git log -z --topo-order --reverse`` process per analysis, read in large chunks
+  and split on NUL; :func:`parse_log` is the pure parser, :func:`iter_commits` only starts git;
+- line counts (``churn``) are opt-in: they cost a blob diff per commit;
+- git runs with an environment built by :func:`git_environment` (inherited ``GIT_*`` variables
+  such as a hook's ``GIT_DIR``/``GIT_INDEX_FILE`` dropped) and with options that make the
+  repository's own configuration unable to run code or change the output format.
+
+Decoding: messages, names and emails are UTF-8 (git re-encodes commits that declare another
+encoding); bytes that are still not UTF-8 become U+FFFD. Paths that are not UTF-8 keep every
+byte visible as a ``\\xNN`` escape (``backslashreplace``), so the same bytes always give the same
+string. Messages lose their trailing newlines and nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit, urlunsplit
+
+from miner.errors import RepositoryError
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +49,10 @@ class FileChange:
 
 @dataclass(frozen=True, slots=True)
 class CommitRecord:
-    """A commit as read from git, mailmap applied. Dates are timezone-aware (the commit's offset)."""
+    """A commit as read from git, mailmap applied.
+
+    Dates are timezone-aware (the commit's offset).
+    """
 
     sha: str
     parents: tuple[str, ...]
@@ -63,3 +92,494 @@ class RepositoryInfo:
     head: str | None  # sha of the analysed tip; None for a repository with no commits
     branch: str | None  # symbolic branch name or None when detached / not applicable
     shallow: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """An opened repository: where git finds it, and what the report says about it.
+
+    ``rev`` is the revision the repository was opened with; :func:`iter_commits` and
+    :func:`count_commits` use it when their options name no revision.
+    """
+
+    info: RepositoryInfo
+    git_dir: Path
+    work_tree: Path | None
+    rev: str | None = None
+
+
+# -- the environment and command line of every git process we start ---------------------------
+
+# Inherited GIT_* variables we keep: where the user's own config and git's helpers live, and how
+# to reach remotes. Everything else (GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE, GIT_OBJECT_DIRECTORY,
+# GIT_CONFIG_PARAMETERS, ... as set inside a hook) would point git at the wrong repository.
+_KEPT_GIT_VARIABLES = frozenset(
+    {
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_EXEC_PATH",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSH_VARIANT",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_CAPATH",
+    }
+)
+
+# Configuration a repository could set to run code (signature checks, external diff drivers,
+# textconv filters, fsmonitor hooks) or to change what we parse (paths relative to a folder, a
+# hidden root commit, a custom file order, hidden submodules). Passed on every git call.
+_SAFE_CONFIG = (
+    "log.showSignature=false",
+    "log.showRoot=true",
+    "core.quotePath=false",
+    "diff.external=",
+    "core.fsmonitor=false",
+    "diff.relative=false",
+    "diff.ignoreSubmodules=none",
+)
+
+_MARKER = b"\x1eminer-commit"
+# sha, parents, mailmapped author name and email, author and committer dates, raw message.
+_FORMAT = "--format=\x1eminer-commit%x00%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cI%x00%B%x00"
+_HEADER_FIELDS = 7
+_CHUNK = 1 << 20
+
+
+def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every git process we run: ``base`` (default: ours) minus ``GIT_*``
+    variables other than a safe few, with credential prompts disabled."""
+    source = os.environ if base is None else base
+    env = {
+        name: value
+        for name, value in source.items()
+        if not name.startswith("GIT_") or name in _KEPT_GIT_VARIABLES
+    }
+    env["GIT_TERMINAL_PROMPT"] = "0"  # a URL that needs a password fails instead of asking
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # reading must never write the user's index
+    return env
+
+
+def _git_command(repo: Repository, *args: str) -> list[str]:
+    location = [f"--git-dir={repo.git_dir}"]
+    if repo.work_tree is not None:
+        location.append(f"--work-tree={repo.work_tree}")
+    config = [item for setting in _SAFE_CONFIG for item in ("-c", setting)]
+    return ["git", *config, *location, *args]
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=git_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        check=False,
+    )
+
+
+def _run_in(repo: Repository, *args: str) -> subprocess.CompletedProcess[str]:
+    return _run(_git_command(repo, *args), repo.work_tree or repo.git_dir)
+
+
+# -- opening a repository -------------------------------------------------------------------------
+
+_SCP_LIKE = re.compile(r"^[^/:]+@[^/:]+:")
+_URL_SCHEMES = ("file", "http", "https", "ssh", "git", "git+ssh", "ssh+git")
+
+
+def is_url(target: str) -> bool:
+    """True for what git clones as a remote: ``scheme://...`` or scp-like ``user@host:path``."""
+    scheme, separator, _ = target.partition("://")
+    if separator:
+        return scheme.lower() in _URL_SCHEMES
+    return bool(_SCP_LIKE.match(target)) and not Path(target).exists()
+
+
+@contextlib.contextmanager
+def open_repository(target: str, *, rev: str | None = None) -> Iterator[Repository]:
+    """Open a work tree (or any folder inside one), a bare repository, or a URL.
+
+    A URL is cloned (bare) into a temporary folder that is removed on exit. ``rev`` (a branch,
+    revision or range) is validated here and its tip recorded as ``info.head``.
+    Raises :class:`RepositoryError` with a one-line message.
+    """
+    _check_not_option("revision", rev)
+    if is_url(target):
+        with tempfile.TemporaryDirectory(prefix="miner-clone-") as scratch:
+            clone = Path(scratch) / "repository.git"
+            _clone(target, clone)
+            yield _locate(str(clone), shown_as=target, rev=rev)
+    else:
+        yield _locate(target, shown_as=target, rev=rev)
+
+
+def _check_not_option(what: str, value: str | None) -> None:
+    # A value starting with '-' would be read by git as an option; nothing valid starts so.
+    if value is not None and (value.startswith("-") or not value.strip()):
+        raise RepositoryError(f"invalid {what}: {value!r}")
+
+
+def _locate(target: str, *, shown_as: str, rev: str | None) -> Repository:
+    folder = Path(target)
+    if not folder.is_dir():
+        raise RepositoryError(f"not a git repository: {shown_as}")
+    probe = _run(["git", "rev-parse", "--absolute-git-dir", "--is-inside-work-tree"], cwd=folder)
+    if probe.returncode != 0:
+        raise RepositoryError(f"not a git repository: {shown_as}")
+    git_dir_line, inside_work_tree = probe.stdout.splitlines()[:2]
+    work_tree = None
+    if inside_work_tree == "true":
+        top = _run(["git", "rev-parse", "--show-toplevel"], cwd=folder)
+        work_tree = Path(top.stdout.rstrip("\n"))
+    repo = Repository(
+        info=RepositoryInfo(shown_as, git_dir_line, None, None, False),
+        git_dir=Path(git_dir_line),
+        work_tree=work_tree,
+        rev=rev,
+    )
+    head, branch = _tip(repo, rev)
+    shallow = _run_in(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+    info = RepositoryInfo(shown_as, git_dir_line, head, branch, shallow)
+    return Repository(info=info, git_dir=repo.git_dir, work_tree=work_tree, rev=rev)
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def _tip(repo: Repository, rev: str | None) -> tuple[str | None, str | None]:
+    """The analysed tip's sha and branch name; (None, branch) for a repository with no commits."""
+    if rev is None:
+        head = _run_in(repo, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+        branch = _run_in(repo, "symbolic-ref", "-q", "--short", "HEAD").stdout.strip() or None
+        return (head.stdout.strip() or None), branch
+    parsed = _run_in(repo, "rev-parse", "--symbolic-full-name", "--end-of-options", rev, "--")
+    resolved = _run_in(repo, "rev-parse", "--end-of-options", rev, "--")
+    tips = [line for line in resolved.stdout.split() if _SHA.match(line)]
+    if resolved.returncode != 0 or not tips:
+        raise RepositoryError(f"unknown revision or branch: {rev}")
+    branches = [line for line in parsed.stdout.split() if line.startswith("refs/heads/")]
+    branch = branches[0].removeprefix("refs/heads/") if len(branches) == 1 else None
+    return tips[0], branch
+
+
+def resolve_revision(repo: Repository, rev: str) -> str:
+    """The full sha of the one commit ``rev`` names (a sha prefix, branch, tag, ``HEAD~2``...)."""
+    _check_not_option("revision", rev)
+    result = _run_in(repo, "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    if result.returncode != 0:
+        raise RepositoryError(f"unknown revision: {rev}")
+    return result.stdout.strip()
+
+
+def _clone(url: str, dest: Path) -> None:
+    import git  # GitPython costs ~80 ms to import: only a URL pays for it
+
+    try:
+        git.Repo.clone_from(url, dest, env=_clone_environment(dest), bare=True, quiet=True)
+    except git.GitCommandError as error:
+        raise RepositoryError(
+            f"cannot clone {_redact(url)}: {_last_line(str(error.stderr))}"
+        ) from None
+
+
+def _clone_environment(dest: Path) -> dict[str, str]:
+    """:func:`git_environment` for GitPython, which can only add to ``os.environ``.
+
+    GitPython starts from our whole environment, so every inherited ``GIT_*`` variable
+    :func:`git_environment` drops is overridden instead: the repository-location ones with the
+    values git would use anyway for a bare clone at ``dest`` (empty values are invalid there), all
+    others with the empty string. Without this a clone run inside a hook would write its objects
+    into the hook's repository.
+    """
+    env = git_environment()
+    bare_defaults = {
+        "GIT_DIR": str(dest),
+        "GIT_COMMON_DIR": str(dest),
+        "GIT_OBJECT_DIRECTORY": str(dest / "objects"),
+        "GIT_WORK_TREE": str(dest),
+    }
+    for name in os.environ:
+        if name.startswith("GIT_") and name not in env:
+            env[name] = bare_defaults.get(name, "")
+    if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"  # never ask for a password or host key
+    return env
+
+
+def _redact(url: str) -> str:
+    """The URL without a password, so an error message never shows a credential."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    # GitPython wraps stderr as "  stderr: 'fatal: ...'"; keep git's own words.
+    last = lines[-1] if lines else "git clone failed"
+    last = last.removeprefix("stderr:").strip().strip("'").strip()
+    return last.removeprefix("fatal:").strip()
+
+
+def read_tracked_file(repo: Repository, path: str) -> bytes | None:
+    """A file of the analysed repository: from the work tree, or (bare/cloned) from the tip.
+
+    Used to find repository-local configuration such as ``.miner/phase_rules.yaml``.
+    """
+    if repo.work_tree is not None:
+        candidate = repo.work_tree / path
+        return candidate.read_bytes() if candidate.is_file() else None
+    if repo.info.head is None:
+        return None
+    blob = subprocess.run(
+        _git_command(repo, "cat-file", "blob", f"{repo.info.head}:{path}"),
+        cwd=repo.git_dir,
+        env=git_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    return blob.stdout if blob.returncode == 0 else None
+
+
+def is_shallow(repo: Repository) -> bool:
+    """Whether the repository is a shallow clone (its oldest commits are missing)."""
+    return repo.info.shallow
+
+
+# -- reading commits ------------------------------------------------------------------------------
+
+
+def _revision_arguments(repo: Repository, options: HistoryOptions) -> list[str] | None:
+    """Filters and revision for rev-list/log; None when there is nothing to read (no commits)."""
+    rev = options.rev if options.rev is not None else repo.rev
+    _check_not_option("revision", rev)
+    _check_not_option("--since date", options.since)
+    _check_not_option("--until date", options.until)
+    if rev is None:
+        if repo.info.head is None:
+            return None
+        rev = "HEAD"
+    elif rev != repo.rev:
+        _tip(repo, rev)  # raises RepositoryError for an unknown revision
+    filters = []
+    if options.since is not None:
+        filters.append(f"--since={options.since}")
+    if options.until is not None:
+        filters.append(f"--until={options.until}")
+    if options.first_parent:
+        filters.append("--first-parent")
+    return [*filters, "--end-of-options", rev, "--"]
+
+
+def count_commits(repo: Repository, options: HistoryOptions) -> int:
+    """How many records :func:`iter_commits` yields for ``options`` (fast; for a progress bar)."""
+    revision = _revision_arguments(repo, options)
+    if revision is None:
+        return 0
+    result = _run_in(repo, "rev-list", "--count", *revision)
+    if result.returncode != 0:
+        raise RepositoryError(f"git rev-list failed: {_last_line(result.stderr)}")
+    return int(result.stdout.strip())
+
+
+def log_command(repo: Repository, options: HistoryOptions, revision: list[str]) -> list[str]:
+    """The one ``git log`` command line :func:`iter_commits` runs."""
+    diff = ["--raw", "--numstat"] if options.churn else ["--name-status"]
+    merges = ["--diff-merges=first-parent"] if options.first_parent else ["--diff-merges=off"]
+    return _git_command(
+        repo,
+        "log",
+        "--topo-order",
+        "--reverse",
+        "-z",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-relative",
+        "--encoding=UTF-8",
+        "-M",
+        "-O/dev/null",  # no diff.orderFile: paths in git's own order
+        *diff,
+        *merges,
+        _FORMAT,
+        *revision,
+    )
+
+
+def iter_commits(repo: Repository, options: HistoryOptions) -> Iterator[CommitRecord]:
+    """Every commit of the range, oldest first in ``git rev-list --topo-order --reverse`` order.
+
+    Merges come without files unless ``options.first_parent`` (then each mainline merge carries
+    its diff against the first parent). Streams: memory does not grow with the history.
+    """
+    revision = _revision_arguments(repo, options)
+    if revision is None:
+        return
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            log_command(repo, options, revision),
+            cwd=repo.work_tree or repo.git_dir,
+            env=git_environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            bufsize=_CHUNK,
+        )
+        assert process.stdout is not None
+        try:
+            yield from parse_log(_read_chunks(process.stdout))
+        except ValueError:
+            _raise_if_failed(process, stderr)
+            raise
+        finally:
+            if process.poll() is None:
+                process.kill()  # the consumer stopped early: do not wait for the whole history
+            process.stdout.close()
+            process.wait()
+        _raise_if_failed(process, stderr)
+
+
+def _read_chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    # read1 returns what one read of the pipe gives instead of blocking until 1 MiB is full.
+    while chunk := stream.read1(_CHUNK):  # type: ignore[attr-defined]
+        yield chunk
+
+
+def _raise_if_failed(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    if process.wait() != 0:
+        stderr.seek(0)
+        message = stderr.read().decode("utf-8", "replace")
+        raise RepositoryError(f"git log failed: {_last_line(message)}")
+
+
+# -- the pure parser ------------------------------------------------------------------------------
+
+_STATUS = re.compile(rb"[ACDMRTUXB][0-9]*")
+_NUMSTAT = re.compile(rb"(-|[0-9]+)\t(-|[0-9]+)\t(.*)", re.DOTALL)
+
+
+def parse_log(chunks: Iterable[bytes]) -> Iterator[CommitRecord]:
+    """Parse the output of :func:`log_command`, split into chunks anywhere, into records.
+
+    The stream is a sequence of NUL-terminated tokens. A commit is the marker token followed by
+    exactly seven header tokens (sha, parents, name, email, author date, committer date,
+    message), then its changes: a status (``M``, ``R100``, or a ``--raw`` line ending in one)
+    followed by one path, or two (old, new) for renames and copies; with line counts, one
+    ``added<TAB>deleted<TAB>path`` token per change (path empty and two path tokens following
+    for a rename). Paths and messages are consumed by position, never by content, so no byte in
+    them can be mistaken for structure. Raises ValueError on output that breaks this grammar.
+    """
+    tokens = _tokens(chunks)
+    pending: _PendingCommit | None = None
+    for token in tokens:
+        if token == _MARKER:
+            if pending is not None:
+                yield pending.finish()
+            pending = _PendingCommit([_next(tokens) for _ in range(_HEADER_FIELDS)])
+        elif not token:
+            continue  # git's separators between a message and its changes, and between commits
+        elif pending is None:
+            raise ValueError(f"git log output does not start with a commit: {token[:40]!r}")
+        else:
+            pending.take(token, tokens)
+    if pending is not None:
+        yield pending.finish()
+
+
+def _tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\0")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def _next(tokens: Iterator[bytes]) -> bytes:
+    token = next(tokens, None)
+    if token is None:
+        raise ValueError("git log output ends inside a commit record")
+    return token
+
+
+def decode_path(raw: bytes) -> str:
+    """A path as text: UTF-8, else every undecodable byte as a visible ``\\xNN`` escape."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def _decode_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _parse_count(raw: bytes) -> int | None:
+    return None if raw == b"-" else int(raw)  # '-' marks a binary file
+
+
+class _PendingCommit:
+    """The commit being parsed: its header, and the changes read so far."""
+
+    __slots__ = ("changes", "counts", "header")
+
+    def __init__(self, header: list[bytes]) -> None:
+        self.header = header
+        self.changes: list[tuple[str, bytes, bytes | None]] = []  # status, path, old path
+        self.counts: dict[bytes, tuple[int | None, int | None]] = {}
+
+    def take(self, token: bytes, tokens: Iterator[bytes]) -> None:
+        token = token.lstrip(b"\n")  # the first change follows a blank line
+        numstat = _NUMSTAT.fullmatch(token)
+        if numstat is not None:
+            added, deleted, path = numstat.groups()
+            if not path:  # a rename: old and new path follow as tokens
+                _next(tokens)
+                path = _next(tokens)
+            self.counts[path] = (_parse_count(added), _parse_count(deleted))
+            return
+        status = token.rsplit(b" ", 1)[-1] if token.startswith(b":") else token
+        if not _STATUS.fullmatch(status):
+            raise ValueError(f"unexpected token in git log output: {token[:60]!r}")
+        first = _next(tokens)
+        if status[:1] in (b"R", b"C"):
+            self.changes.append((chr(status[0]), _next(tokens), first))
+        else:
+            self.changes.append((chr(status[0]), first, None))
+
+    def finish(self) -> CommitRecord:
+        sha, parents, name, email, authored, committed, message = self.header
+        return CommitRecord(
+            sha=sha.decode("ascii"),
+            parents=tuple(parents.decode("ascii").split()),
+            author=_decode_text(name),
+            email=_decode_text(email),
+            authored_at=datetime.fromisoformat(authored.decode("ascii")),
+            committed_at=datetime.fromisoformat(committed.decode("ascii")),
+            message=_decode_text(message).rstrip("\n"),
+            files=tuple(self._file_changes()),
+        )
+
+    def _file_changes(self) -> Iterator[FileChange]:
+        for status, path, old_path in self.changes:
+            added, deleted = self.counts.get(path, (None, None))
+            yield FileChange(
+                path=decode_path(path),
+                status=status,
+                old_path=None if old_path is None else decode_path(old_path),
+                added=added,
+                deleted=deleted,
+            )
