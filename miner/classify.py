@@ -9,8 +9,8 @@ Scoring (SPEC §2, the normalisation documented in ``config/phase_rules.yaml``):
   weigh at most the strongest path rule, however many files a commit touches. Renames match on
   their new path; deletions count like any change.
 - Message. Trailers and ``#`` comment lines are removed; each message rule that matches adds
-  its weight once. A ``noise`` entry that matches (a typo or link fix) leaves the commit
-  unclassified.
+  its weight once. A ``noise`` entry that matches the subject line (a typo or link fix) leaves
+  the commit unclassified.
 - A phase's score is the sum of its evidence weights; ``shares`` = score / total; labels are the
   phases with share >= ``min_share``; primary = highest score, ties to the phase whose strongest
   evidence is a path, then canonical order.
@@ -192,7 +192,8 @@ class Classifier:
             for rule, text in _matches(self.rules.message_rules, body)
         )
         reasons = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body))
-        noise = next(iter(_matches(self.rules.noise, body)), None)
+        subject = body.split("\n", 1)[0]
+        noise = next(iter(_matches(self.rules.noise, subject)), None)
         noise_evidence = (
             None if noise is None else Evidence(noise[0].id, "", "noise", noise[1], 0.0)
         )
