@@ -59,6 +59,10 @@ class AnalysisOptions:
     include_bots: bool = False
     churn: bool = False
     seed: int = 0
+    # Where mined commits persist between runs (miner.store); never changes a number, so
+    # option_values() leaves both out of the JSON options.
+    cache: str | None = None
+    use_cache: bool = False
 
     def __post_init__(self) -> None:
         if self.rev is not None and self.branch is not None:
@@ -219,6 +223,7 @@ class Analysis:
         values["include"] = list(self.options.include)
         values["exclude"] = list(self.options.exclude)
         del values["include_bots"]
+        del values["cache"], values["use_cache"]
         return values
 
 
@@ -254,11 +259,27 @@ def _analyse(repo: Repository, settings: AnalysisOptions, progress: ProgressCall
     rules = load_rules(settings.rules, repository_dir=repo.work_tree)
     if settings.min_share is not None:
         rules = rules.with_min_share(settings.min_share)
-    records = iter_commits(repo, settings.history())
-    if progress is not None:
-        records = _reporting(records, progress)
-    commits, counts = mine(records, rules, settings)
+    if settings.use_cache:
+        commits, counts = _mine_cached(repo, rules, settings)
+        if progress is not None:
+            progress(len(commits))
+    else:
+        records = iter_commits(repo, settings.history())
+        if progress is not None:
+            records = _reporting(records, progress)
+        commits, counts = mine(records, rules, settings)
     return build_analysis(repo.info, settings, rules, commits, counts)
+
+
+def _mine_cached(
+    repo: Repository, rules: Rules, settings: AnalysisOptions
+) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts]:
+    from miner.history import is_url
+    from miner.store import mine_with_store, store_path
+
+    path, owned = store_path(repo, settings.cache, url=is_url(repo.info.path))
+    commits, counts, _ = mine_with_store(repo, rules, settings, path, owned=owned)
+    return commits, counts
 
 
 def expected_commit_count(path: str, **options: Any) -> int:
@@ -292,12 +313,20 @@ class _PathFilter:
         return not any(p.match(path) for p in self._exclude)
 
 
+Classify = Callable[[CommitRecord, tuple[FileChange, ...]], Classification]
+
+
 def mine(
-    records: Iterable[CommitRecord], rules: Rules, settings: AnalysisOptions
+    records: Iterable[CommitRecord],
+    rules: Rules,
+    settings: AnalysisOptions,
+    *,
+    classify: Classify | None = None,
 ) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts]:
     """Skip merges (unless mainline mode), excluded authors and commits left with no path,
-    and classify the rest."""
-    classifier = Classifier(rules)
+    and classify the rest (with ``classify`` when given: the store answers from its rows)."""
+    if classify is None:
+        classify = _rules_classifier(rules)
     authors = re.compile("|".join(f"(?:{p})" for p in settings.author_patterns)) if settings.author_patterns else None
     paths = _PathFilter(settings.include, settings.exclude)
     merges = excluded_authors = excluded_paths = 0
@@ -315,8 +344,17 @@ def mine(
             if not files:
                 excluded_paths += 1
                 continue
-        kept.append((record, classifier.classify(record.message, files)))
+        kept.append((record, classify(record, files)))
     return kept, MiningCounts(merges, excluded_authors, excluded_paths)
+
+
+def _rules_classifier(rules: Rules) -> Classify:
+    classifier = Classifier(rules)
+
+    def classify(record: CommitRecord, files: tuple[FileChange, ...]) -> Classification:
+        return classifier.classify(record.message, files)
+
+    return classify
 
 
 def _churn(record: CommitRecord) -> int | None:
