@@ -1,0 +1,112 @@
+"""``miner hook install|uninstall|run`` and ``miner tag``: label commits with their phases."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from miner import hook
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser(
+        "hook",
+        help="a git hook that tags each new commit with its phase",
+        description="Install, remove or run the git hook that adds an MLOps-Phase trailer "
+        "(and MLOps-Revisit when the commit revisits an earlier phase) to each new commit.",
+    )
+    actions = group.add_subparsers(dest="hook_command", metavar="ACTION", required=True)
+
+    install = actions.add_parser(
+        "install",
+        help="install the hook in this repository",
+        description="Install into the repository's hooks folder (core.hooksPath and worktrees "
+        "honoured). A hook of yours is kept as <hook>.legacy and still runs first.",
+    )
+    install.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH")
+    install.add_argument(
+        "--stage",
+        choices=hook.STAGES,
+        help="install only this stage (default: both; prepare-commit-msg tags messages that "
+        "already have text, commit-msg tags the ones written in the editor)",
+    )
+    install.add_argument(
+        "--strict",
+        action="store_true",
+        help="the commit-msg stage rejects messages without a valid MLOps-Phase trailer "
+        "instead of tagging them",
+    )
+    install.add_argument(
+        "--force",
+        action="store_true",
+        help="when both a foreign hook and <hook>.legacy exist, keep the old .legacy as "
+        ".legacy.<n> and chain the current hook",
+    )
+    install.set_defaults(run=run_install)
+
+    uninstall = actions.add_parser(
+        "uninstall", help="remove the hook and restore the one it chained"
+    )
+    uninstall.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH")
+    uninstall.set_defaults(run=run_uninstall)
+
+    run = actions.add_parser(
+        "run",
+        help="what the installed hook runs",
+        description="Tag MSGFILE with its phase (or with --strict check it). Never blocks a "
+        "commit except on a --strict rejection: failures print a warning and exit 0.",
+    )
+    hook.build_parser(run)
+    run.set_defaults(run=run_hook)
+
+    tag = subparsers.add_parser(
+        "tag",
+        help="store the phases of existing commits as git notes (refs/notes/mlops)",
+        description="Classify existing commits and write the result as git notes under "
+        "refs/notes/mlops, without rewriting history. Share them with "
+        "`git push origin refs/notes/mlops`.",
+    )
+    tag.add_argument("path", nargs="?", default=".", metavar="PATH")
+    tag.add_argument("--rev", metavar="RANGE", help="revision range (default HEAD)")
+    tag.add_argument("--rules", metavar="FILE", help="rules file (default as for analyze)")
+    tag.set_defaults(run=run_tag)
+
+
+def run_install(args: argparse.Namespace) -> int:
+    stages = hook.STAGES if args.stage is None else (args.stage,)
+    for line in hook.install(args.path, stages=stages, strict=args.strict, force=args.force):
+        print(line)
+    count = hook.prime_state(args.path)
+    print(f"focus cache primed from {count} classified commit(s)")
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    lines = hook.uninstall(args.path)
+    for line in lines or ["no miner hook installed"]:
+        print(line)
+    return 0
+
+
+def run_hook(args: argparse.Namespace) -> int:
+    return hook.execute(hook.request_from(args, os.environ), sys.stderr)
+
+
+def run_tag(args: argparse.Namespace) -> int:
+    from miner.history import open_repository
+    from miner.notes import NOTES_REF, tag_history
+    from miner.rules import load_rules
+
+    with open_repository(args.path, rev=args.rev) as repo:
+        rules = load_rules(args.rules, repository_dir=repo.work_tree)
+        summary = tag_history(repo, rules, rev=args.rev)
+    print(
+        f"{summary.written} note(s) written to {NOTES_REF}, {summary.unchanged} unchanged, "
+        f"{summary.kept} hand-written kept; {summary.by_trailer} commit(s) tagged by trailer, "
+        f"{summary.unclassified} unclassified, {summary.merges} merge(s) skipped "
+        f"({summary.commits} commits read)"
+    )
+    return 0

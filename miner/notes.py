@@ -1,0 +1,214 @@
+"""Phases of existing commits as git notes (``refs/notes/mlops``), without rewriting history.
+
+``miner tag`` classifies a range and stores, for each commit the rules classified, a note::
+
+    MLOps-Phase: model_development, data_preparation
+    MLOps-Rules: <first 16 hex digits of the rules digest>
+
+``miner analyze`` reads them back (:func:`read_notes`) as explicit labels: a trailer in the
+message wins over a note, a note wins over the rules. Commits whose message already has an
+``MLOps-Phase`` trailer, merges and unclassified commits get no note. A note without the
+``MLOps-Rules`` line was written by a person and is never replaced; a note of ours is rewritten
+only when its content changes (new rules), so tagging twice writes nothing the second time.
+
+All notes of one run go into one notes commit written by ``git fast-import`` (thousands of
+commits in one process instead of one ``git notes add`` each).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from miner.classify import Classifier
+from miner.errors import RepositoryError
+from miner.history import HistoryOptions, Repository, git_environment, iter_commits
+from miner.rules import Rules
+
+NOTES_REF = "refs/notes/mlops"
+PHASE_KEY = "MLOps-Phase"
+RULES_KEY = "MLOps-Rules"
+_IDENTITY_VARIABLES = (
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_DATE",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TagSummary:
+    """What ``miner tag`` did. ``written`` notes were added or updated; ``unchanged`` already
+    said the same; ``kept`` were written by a person and left alone; ``by_trailer`` commits
+    name their phases in their message already."""
+
+    commits: int
+    written: int
+    unchanged: int
+    kept: int
+    by_trailer: int
+    unclassified: int
+    merges: int
+
+
+def note_text(labels: tuple[str, ...], rules_digest: str) -> str:
+    return f"{PHASE_KEY}: {', '.join(labels)}\n{RULES_KEY}: {rules_digest[:16]}\n"
+
+
+def parse_note(text: str) -> tuple[str, ...]:
+    """The phases a note names (primary first); () when it names none."""
+    for line in text.splitlines():
+        key, separator, value = line.partition(":")
+        if separator and key.strip().lower() == PHASE_KEY.lower():
+            return tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+    return ()
+
+
+def read_notes(repo: Repository) -> dict[str, tuple[str, ...]]:
+    """Commit sha -> phases (primary first) of every note under ``refs/notes/mlops`` that names
+    at least one phase. Unknown phase ids are returned as written: the caller validates them."""
+    return {
+        sha: phases for sha, text in _read_note_texts(repo).items() if (phases := parse_note(text))
+    }
+
+
+def tag_history(repo: Repository, rules: Rules, *, rev: str | None = None) -> TagSummary:
+    """Classify the commits of ``rev`` (default: the repository's) and store notes for them."""
+    existing = _read_note_texts(repo)
+    classifier = Classifier(rules)
+    counts = dict.fromkeys(("commits", "unchanged", "kept", "by_trailer", "unclassified"), 0)
+    counts["merges"] = 0
+    pending: dict[str, str] = {}
+    for commit in iter_commits(repo, HistoryOptions(rev=rev)):
+        counts["commits"] += 1
+        if commit.is_merge:
+            counts["merges"] += 1
+            continue
+        classification = classifier.classify(commit.message, commit.files)
+        if classification.source == "trailer":
+            counts["by_trailer"] += 1
+        elif classification.primary is None:
+            counts["unclassified"] += 1
+        else:
+            text = note_text(classification.labels, rules.digest)
+            outcome = _outcome(existing.get(commit.sha), text)
+            if outcome == "write":
+                pending[commit.sha] = text
+            else:
+                counts[outcome] += 1
+    if pending:
+        _write_notes(repo, pending, rules)
+    return TagSummary(written=len(pending), **counts)
+
+
+def _outcome(current: str | None, wanted: str) -> str:
+    if current is None:
+        return "write"
+    if current == wanted:
+        return "unchanged"
+    mine = any(line.startswith(f"{RULES_KEY}:") for line in current.splitlines())
+    return "write" if mine else "kept"
+
+
+# -- git ------------------------------------------------------------------------------------------
+
+
+def _git(
+    repo: Repository, *args: str, stdin: bytes = b"", env: Mapping[str, str] | None = None
+) -> bytes:
+    result = subprocess.run(
+        ["git", f"--git-dir={repo.git_dir}", *args],
+        cwd=repo.git_dir,
+        env=dict(env) if env is not None else git_environment(),
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RepositoryError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
+    return result.stdout
+
+
+def _notes_tip(repo: Repository) -> str | None:
+    out = subprocess.run(
+        [
+            "git",
+            f"--git-dir={repo.git_dir}",
+            "rev-parse",
+            "-q",
+            "--verify",
+            f"{NOTES_REF}^{{commit}}",
+        ],
+        cwd=repo.git_dir,
+        env=git_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() or None
+
+
+def _read_note_texts(repo: Repository) -> dict[str, str]:
+    """Commit sha -> note text of every note under the ref (empty when the ref does not exist)."""
+    if _notes_tip(repo) is None:
+        return {}
+    pairs = [
+        line.split()
+        for line in _git(repo, "notes", f"--ref={NOTES_REF}", "list").decode().splitlines()
+    ]
+    if not pairs:
+        return {}
+    batch = _git(
+        repo, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob, _ in pairs).encode()
+    )
+    return {commit: text for (_, commit), text in zip(pairs, _batch_contents(batch), strict=True)}
+
+
+def _batch_contents(output: bytes) -> Iterator[str]:
+    """Contents of ``git cat-file --batch`` output: ``<sha> <type> <size>\\n<content>\\n`` each."""
+    position = 0
+    while position < len(output):
+        header_end = output.index(b"\n", position)
+        size = int(output[position:header_end].split()[2])
+        start = header_end + 1
+        yield output[start : start + size].decode("utf-8", "replace")
+        position = start + size + 1
+
+
+def _write_notes(repo: Repository, notes: Mapping[str, str], rules: Rules) -> None:
+    parent = _notes_tip(repo)
+    message = (
+        f"miner tag: {len(notes)} note(s), rules {rules.source} {rules.digest[:16]}\n".encode()
+    )
+    stream = [
+        f"commit {NOTES_REF}\n".encode(),
+        f"committer {_committer(repo)}\n".encode(),
+        _data(message),
+    ]
+    if parent is not None:
+        stream.append(f"from {parent}\n".encode())
+    for sha, text in notes.items():
+        stream.append(f"N inline {sha}\n".encode())
+        stream.append(_data(text.encode()))
+    stream.append(b"done\n")
+    _git(repo, "fast-import", "--quiet", "--done", "--date-format=raw", stdin=b"".join(stream))
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n%s\n" % (len(payload), payload)
+
+
+def _committer(repo: Repository) -> str:
+    """The user's committer identity and date (``git var``, honouring ``GIT_COMMITTER_*``), or a
+    neutral one when none is configured."""
+    env = git_environment()
+    env.update({name: os.environ[name] for name in _IDENTITY_VARIABLES if name in os.environ})
+    try:
+        return _git(repo, "var", "GIT_COMMITTER_IDENT", env=env).decode("utf-8", "replace").strip()
+    except RepositoryError:
+        return f"miner <miner@localhost> {int(time.time())} +0000"
