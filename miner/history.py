@@ -265,9 +265,13 @@ def _tip(repo: Repository, rev: str | None) -> tuple[str | None, str | None]:
     tips = [line for line in resolved.stdout.split() if _SHA.match(line)]
     if resolved.returncode != 0 or not tips:
         raise RepositoryError(f"unknown revision or branch: {rev}")
+    # an annotated tag names a tag object: the tip is the commit it points to
+    tip = _run_in(repo, "rev-parse", "-q", "--verify", f"{tips[0]}^{{commit}}").stdout.strip()
+    if not tip:
+        raise RepositoryError(f"not a commit: {rev}")
     branches = [line for line in parsed.stdout.split() if line.startswith("refs/heads/")]
     branch = branches[0].removeprefix("refs/heads/") if len(branches) == 1 else None
-    return tips[0], branch
+    return tip, branch
 
 
 def resolve_revision(repo: Repository, rev: str) -> str:
@@ -286,7 +290,7 @@ def _clone(url: str, dest: Path) -> None:
         git.Repo.clone_from(url, dest, env=_clone_environment(dest), bare=True, quiet=True)
     except git.GitCommandError as error:
         raise RepositoryError(
-            f"cannot clone {_redact(url)}: {_last_line(str(error.stderr))}"
+            f"cannot clone {_redact(url)}: {_reason(str(error.stderr))}"
         ) from None
 
 
@@ -324,12 +328,14 @@ def _redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _last_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    # GitPython wraps stderr as "  stderr: 'fatal: ...'"; keep git's own words.
-    last = lines[-1] if lines else "git clone failed"
-    last = last.removeprefix("stderr:").strip().strip("'").strip()
-    return last.removeprefix("fatal:").strip()
+def _reason(stderr: str) -> str:
+    """git's own first ``fatal:``/``error:`` line (else its last line), without the prefix."""
+    # GitPython wraps stderr as "  stderr: 'fatal: ...'"
+    lines = [line.strip().removeprefix("stderr:").strip(" '") for line in stderr.splitlines()]
+    lines = [line for line in lines if line]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    reason = (fatal or lines or ["git failed"])[0]
+    return reason.removeprefix("fatal:").removeprefix("error:").strip()
 
 
 def read_tracked_file(repo: Repository, path: str) -> bytes | None:
@@ -390,7 +396,7 @@ def count_commits(repo: Repository, options: HistoryOptions) -> int:
         return 0
     result = _run_in(repo, "rev-list", "--count", *revision)
     if result.returncode != 0:
-        raise RepositoryError(f"git rev-list failed: {_last_line(result.stderr)}")
+        raise RepositoryError(f"git rev-list failed: {_reason(result.stderr)}")
     return int(result.stdout.strip())
 
 
@@ -461,7 +467,7 @@ def _raise_if_failed(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> Non
     if process.wait() != 0:
         stderr.seek(0)
         message = stderr.read().decode("utf-8", "replace")
-        raise RepositoryError(f"git log failed: {_last_line(message)}")
+        raise RepositoryError(f"git log failed: {_reason(message)}")
 
 
 # -- the pure parser ------------------------------------------------------------------------------
