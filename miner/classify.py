@@ -236,9 +236,11 @@ class Classifier:
     ) -> Classification:
         if not evidence:
             return Classification(None, (), {}, (), reasons, "none", warnings)
+        # Sorted first, so that sums (and so ties) never depend on the order of the rules.
+        ordered = tuple(sorted(evidence, key=lambda e: (self._order[e.phase], -e.weight, e.rule)))
         scores: dict[str, float] = {}
         strongest: dict[str, Evidence] = {}
-        for item in evidence:
+        for item in ordered:
             scores[item.phase] = scores.get(item.phase, 0.0) + item.weight
             best = strongest.get(item.phase)
             if best is None or _stronger(item, best):
@@ -256,7 +258,6 @@ class Classifier:
         shares = {p: scores[p] / total for p in phases}
         threshold = self.rules.min_share - 1e-12
         labels = (primary, *(p for p in phases if p != primary and shares[p] >= threshold))
-        ordered = tuple(sorted(evidence, key=lambda e: (self._order[e.phase], -e.weight, e.rule)))
         return Classification(primary, labels, shares, ordered, reasons, "rules", warnings)
 
 

@@ -246,11 +246,13 @@ def _key_path(parts: Sequence[str | int] | Iterator[str | int]) -> str:
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """jsonschema's messages repeat the whole offending value; keep them one short line."""
-    value = error.instance
+    value: Any = error.instance
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
     validator = error.validator
     if validator == "additionalProperties":
-        return " ".join(error.message.split())
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        unknown = sorted(key for key in value if key not in allowed)
+        return f"unknown key(s) {', '.join(repr(k) for k in unknown)}"
     if validator == "required":
         return error.message
     if validator == "type":
@@ -336,7 +338,10 @@ def _semantic_errors(effective: dict[str, Any], origins: Origins) -> list[str]:
         items = effective.get(section, [])
         errors += _duplicates([item["id"] for item in items], section)
         for item in items:
-            where = origins.get((section, item["id"]), f"{section}[{item['id']}]")
+            where = origins.get((section, item["id"]))
+            if where is None:  # inherited unchanged from the default rules
+                errors += _inherited_errors(item, known)
+                continue
             errors += [f"{where}{e}" for e in _item_errors(section, item, known)]
     all_ids = {item["id"] for s in ("rules", "reasons", "noise") for item in effective.get(s, [])}
     for index, rule_id in enumerate(effective.get("_disable", [])):
@@ -345,6 +350,17 @@ def _semantic_errors(effective: dict[str, Any], origins: Origins) -> list[str]:
     if not phases:
         errors.append("phases: at least one phase is required")
     return errors
+
+
+def _inherited_errors(item: dict[str, Any], known: set[str]) -> list[str]:
+    """A default rule can only break by naming a phase the user's ``phases:`` dropped."""
+    phase = item.get("phase")
+    if phase is None or phase in known:
+        return []
+    return [
+        f"phases: default rule {item['id']!r} names dropped phase {phase!r} "
+        "(disable the rule or give it another phase)"
+    ]
 
 
 def _in_default(rule_id: str) -> bool:
@@ -435,14 +451,14 @@ def glob_to_regex(glob: str) -> str:
             raise ValueError("empty path segment ('//')")
         if segment == "**":
             last = index == len(segments) - 1
-            regex += ("/" if separator else "") + (".*" if last else "(?:.*/)?")
+            regex += ("/" if separator else "") + (".+" if last else "(?:.*/)?")
             separator = False
             continue
         regex += ("/" if separator else "") + _segment_regex(segment)
         separator = True
     if segments[-1] == "**":
         return regex
-    return regex + ("/.*" if directory_only else "(?:/.*)?")
+    return regex + ("/.+" if directory_only else "(?:/.*)?")
 
 
 def _segment_regex(segment: str) -> str:
