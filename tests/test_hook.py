@@ -1,0 +1,504 @@
+"""The commit hook, through real ``git commit`` calls in temporary repositories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from miner import hook
+from miner.errors import UsageError
+from miner.revisits import SequenceOptions, Step, analyse_sequence
+
+PHASES = (
+    "problem_definition",
+    "data_acquisition",
+    "data_preparation",
+    "model_development",
+    "model_deployment",
+    "monitoring",
+    "management",
+    "scalability",
+    "governance_compliance",
+)
+# Small, stable rules so these tests do not move when the default rules are tuned.
+RULES = f"""version: 1
+phases: [{", ".join(PHASES)}]
+rules:
+  - {{id: data-files, phase: data_preparation, weight: 1, paths: ["data/**"]}}
+  - {{id: model-files, phase: model_development, weight: 1, paths: ["models/**"]}}
+  - {{id: serve-files, phase: model_deployment, weight: 1, paths: ["serve/**"]}}
+"""
+PINNED = {
+    "GIT_AUTHOR_NAME": "Ada",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_AUTHOR_DATE": "2024-01-01T12:00:00+00:00",
+    "GIT_COMMITTER_NAME": "Ada",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_DATE": "2024-01-01T12:00:00+00:00",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("GIT_") or name.startswith("PRE_COMMIT"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name, value in PINNED.items():
+        monkeypatch.setenv(name, value)
+
+
+def git(repo: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
+    """stdout; with ``check=False`` stdout and stderr together (to read git's refusal)."""
+    result = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+    return result.stdout + result.stderr if not check else result.stdout
+
+
+def commit(
+    repo: Path, files: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    for name, content in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        git(repo, "add", name)
+    return subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "commit", "-q", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
+def message(repo: Path, rev: str = "HEAD") -> str:
+    return git(repo, "log", "-1", "--format=%B", rev).rstrip("\n")
+
+
+def make_repo(path: Path) -> Path:
+    subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "-q", str(path)], check=True)
+    (path / ".miner").mkdir()
+    (path / ".miner" / "phase_rules.yaml").write_text(RULES)
+    git(path, "config", "core.editor", "true")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def hooked(repo: Path) -> Path:
+    hook.install(repo, python=sys.executable)
+    return repo
+
+
+# -- install / uninstall --------------------------------------------------------------------------
+
+
+def test_first_commit_is_tagged(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert message(hooked) == "Train a model\n\nMLOps-Phase: model_development"
+
+
+def test_install_twice_is_harmless(repo: Path) -> None:
+    hook.install(repo, python=sys.executable)
+    first = (repo / ".git/hooks/prepare-commit-msg").read_bytes()
+    hook.install(repo, python=sys.executable)
+    assert (repo / ".git/hooks/prepare-commit-msg").read_bytes() == first
+    assert not (repo / ".git/hooks/prepare-commit-msg.legacy").exists()
+    commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert message(repo).count("MLOps-Phase") == 1
+
+
+def user_hook(repo: Path, stage: str, body: str) -> Path:
+    path = repo / ".git" / "hooks" / stage
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_existing_hook_is_chained_and_restored(repo: Path) -> None:
+    original = user_hook(repo, "prepare-commit-msg", 'echo "$2" >> "$(dirname "$0")/../../ran"')
+    before = original.read_bytes()
+    lines = hook.install(repo, python=sys.executable)
+    assert "chaining the existing hook" in lines[0]
+    commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert (repo / "ran").read_text() == "message\n"
+    assert message(repo).endswith("MLOps-Phase: model_development")
+
+    hook.uninstall(repo)
+    assert original.read_bytes() == before
+    assert not (repo / ".git/hooks/prepare-commit-msg.legacy").exists()
+    assert not (repo / ".git/hooks/commit-msg").exists()
+
+
+def test_chained_hook_failure_blocks_as_before(repo: Path) -> None:
+    user_hook(repo, "prepare-commit-msg", "echo no >&2; exit 3")
+    hook.install(repo, python=sys.executable)
+    result = commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train", check=False)
+    assert result.returncode != 0
+    assert git(repo, "rev-list", "--all") == ""
+
+
+def test_foreign_hook_with_taken_legacy_needs_force(repo: Path) -> None:
+    user_hook(repo, "commit-msg", "exit 0")
+    user_hook(repo, "commit-msg.legacy", "exit 0")
+    with pytest.raises(UsageError, match=r"commit-msg\.legacy already exists"):
+        hook.install(repo, stages=("commit-msg",), python=sys.executable)
+    hook.install(repo, stages=("commit-msg",), force=True, python=sys.executable)
+    hooks = repo / ".git" / "hooks"
+    assert (hooks / "commit-msg.legacy.1").read_text() == "#!/bin/sh\nexit 0\n"
+    assert hook.is_miner_hook(hooks / "commit-msg")
+
+
+def test_core_hooks_path_is_honoured(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", ".githooks")
+    hook.install(repo, python=sys.executable)
+    assert hook.is_miner_hook(repo / ".githooks" / "prepare-commit-msg")
+    assert not (repo / ".git" / "hooks" / "prepare-commit-msg").exists()
+    commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert message(repo).endswith("MLOps-Phase: model_development")
+
+
+def test_worktree(hooked: Path, tmp_path: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    worktree = tmp_path / "wt"
+    git(hooked, "worktree", "add", "-q", "-b", "side", str(worktree))
+    (worktree / ".miner").mkdir()
+    (worktree / ".miner" / "phase_rules.yaml").write_text(RULES)
+    commit(worktree, {"serve/api.py": "app\n"}, "-m", "Serve it")
+    assert message(worktree) == "Serve it\n\nMLOps-Phase: model_deployment"
+    assert (hooked / ".git" / "worktrees" / "wt" / "miner" / "hook-state.json").is_file()
+
+
+# -- what gets tagged -----------------------------------------------------------------------------
+
+
+def test_amend_does_not_duplicate(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    commit(hooked, {"models/train.py": "fit(2)\n"}, "--amend", "--no-edit")
+    assert message(hooked) == "Train a model\n\nMLOps-Phase: model_development"
+
+
+def test_amend_tags_an_untagged_commit_with_its_whole_change(repo: Path) -> None:
+    commit(repo, {"data/raw.csv": "a\n"}, "-m", "Add data")
+    hook.install(repo, python=sys.executable)
+    commit(repo, {"notes.txt": "x\n"}, "--amend", "--no-edit")
+    assert message(repo) == "Add data\n\nMLOps-Phase: data_preparation"
+
+
+def test_user_trailer_wins(hooked: Path) -> None:
+    text = "Train a model\n\nMLOps-Phase: data_preparation"
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", text)
+    assert message(hooked) == text
+
+
+def test_message_from_file_is_tagged_and_the_file_untouched(hooked: Path, tmp_path: Path) -> None:
+    source = tmp_path / "msg.txt"
+    source.write_text("Serve the model\n\nWith a body.\n")
+    commit(hooked, {"serve/api.py": "app\n"}, "-F", str(source))
+    assert message(hooked) == "Serve the model\n\nWith a body.\n\nMLOps-Phase: model_deployment"
+    assert source.read_text() == "Serve the model\n\nWith a body.\n"
+
+
+def test_unrecognised_change_is_left_alone(hooked: Path) -> None:
+    commit(hooked, {"misc.txt": "x\n"}, "-m", "Update stuff")
+    assert message(hooked) == "Update stuff"
+
+
+def test_fixup_is_not_tagged(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    commit(hooked, {"models/train.py": "fit(1)\n"}, "--fixup", "HEAD")
+    assert message(hooked) == "fixup! Train a model"
+
+
+def test_merge_is_not_tagged(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    git(hooked, "checkout", "-q", "-b", "side")
+    commit(hooked, {"data/raw.csv": "a\n"}, "-m", "Add data")
+    git(hooked, "checkout", "-q", "main")
+    commit(hooked, {"serve/api.py": "app\n"}, "-m", "Serve")
+    git(hooked, "merge", "-q", "--no-ff", "--no-edit", "side")
+    assert message(hooked) == "Merge branch 'side'"
+    assert message(hooked, "HEAD^2") == "Add data\n\nMLOps-Phase: data_preparation"
+
+
+def test_squash_merge_message_is_tagged(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    git(hooked, "checkout", "-q", "-b", "side")
+    commit(hooked, {"data/raw.csv": "a\n"}, "-m", "Add data")
+    git(hooked, "checkout", "-q", "main")
+    git(hooked, "merge", "-q", "--squash", "side")
+    commit(hooked, {}, "--no-edit")
+    assert message(hooked).endswith("\n\nMLOps-Phase: data_preparation")
+    assert message(hooked).count("MLOps-Phase") == 2  # the squashed commit's, and the new one
+
+
+def test_rebase_keeps_one_trailer_per_commit(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    git(hooked, "checkout", "-q", "-b", "side")
+    commit(hooked, {"data/raw.csv": "a\n"}, "-m", "Add data")
+    commit(hooked, {"data/clean.csv": "a\n"}, "-m", "Clean data")
+    git(hooked, "checkout", "-q", "main")
+    commit(hooked, {"serve/api.py": "app\n"}, "-m", "Serve")
+    git(hooked, "checkout", "-q", "side")
+    git(hooked, "rebase", "-q", "main")
+    assert message(hooked) == "Clean data\n\nMLOps-Phase: data_preparation"
+    assert message(hooked, "HEAD^") == "Add data\n\nMLOps-Phase: data_preparation"
+
+
+def test_revisit_trailer(hooked: Path) -> None:
+    commit(hooked, {"data/raw.csv": "0\n"}, "-m", "Add data")
+    for n in range(1, 4):
+        commit(hooked, {"models/train.py": f"fit({n})\n"}, "-m", f"Tune {n}")
+    commit(hooked, {"data/raw.csv": "1\n"}, "-m", "Fix a data issue")
+    assert message(hooked) == (
+        "Fix a data issue\n\nMLOps-Phase: data_preparation\n"
+        "MLOps-Revisit: model_development -> data_preparation"
+    )
+    assert "Revisit" not in message(hooked, "HEAD~3")  # the first model commit is an advance
+
+
+def test_revisit_survives_a_lost_cache(hooked: Path) -> None:
+    commit(hooked, {"data/raw.csv": "0\n"}, "-m", "Add data")
+    commit(hooked, {"models/train.py": "fit\n"}, "-m", "Train")
+    commit(hooked, {"models/train.py": "fit(1)\n"}, "-m", "Tune")
+    (hooked / ".git" / "miner" / "hook-state.json").write_text("{not json")
+    commit(hooked, {"data/raw.csv": "1\n"}, "-m", "Fix data")
+    assert message(hooked).endswith("MLOps-Revisit: model_development -> data_preparation")
+
+
+def edit_with(repo: Path, script: str) -> dict[str, str]:
+    editor = repo.parent / "editor.sh"
+    editor.write_text(f"#!/bin/sh\n{script}\n")
+    editor.chmod(0o755)
+    return {"GIT_EDITOR": str(editor)}
+
+
+def test_editor_message_with_commit_verbose(hooked: Path) -> None:
+    (hooked / "data").mkdir()
+    (hooked / "data" / "raw.csv").write_text("Key: value\n")
+    git(hooked, "add", "data/raw.csv")
+    env = edit_with(
+        hooked, 'printf \'Add raw data\\n\' | cat - "$1" > "$1.new" && mv "$1.new" "$1"'
+    )
+    git(hooked, "-c", "commit.verbose=true", "commit", "-q", env=env)
+    assert message(hooked) == "Add raw data\n\nMLOps-Phase: data_preparation"
+
+
+def test_editor_with_message_and_scissors(hooked: Path) -> None:
+    env = edit_with(hooked, 'cp "$1" "$(dirname "$1")/../seen"')
+    (hooked / "models").mkdir()
+    (hooked / "models" / "m.py").write_text("Foo: bar\n")
+    git(hooked, "add", "models/m.py")
+    git(hooked, "-c", "commit.verbose=true", "commit", "-q", "-e", "-m", "Train", env=env)
+    seen = (hooked / "seen").read_text()
+    assert seen.startswith("Train\n\nMLOps-Phase: model_development\n\n# ")
+    assert "+Foo: bar" in seen.split(">8", 1)[1]
+    assert message(hooked) == "Train\n\nMLOps-Phase: model_development"
+
+
+def test_empty_editor_message_still_aborts(hooked: Path) -> None:
+    env = edit_with(hooked, "true")
+    (hooked / "models").mkdir()
+    (hooked / "models" / "m.py").write_text("x\n")
+    git(hooked, "add", "models/m.py")
+    out = git(hooked, "commit", check=False, env=env)
+    assert "empty commit message" in out
+    assert git(hooked, "rev-list", "--all") == ""
+
+
+def test_untouched_template_still_aborts(hooked: Path) -> None:
+    template = hooked.parent / "template.txt"
+    template.write_text("Subject\n\n# Why:\n")
+    (hooked / "models").mkdir()
+    (hooked / "models" / "m.py").write_text("x\n")
+    git(hooked, "add", "models/m.py")
+    out = git(
+        hooked,
+        "-c",
+        f"commit.template={template}",
+        "commit",
+        check=False,
+        env=edit_with(hooked, "true"),
+    )
+    assert "did not edit the message" in out
+
+
+# -- strict and fail-open -------------------------------------------------------------------------
+
+
+def test_strict_rejects_a_message_without_phase(repo: Path) -> None:
+    hook.install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
+    result = commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model", check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "miner: error: commit message has no MLOps-Phase trailer: end it with a line such as "
+        f"'MLOps-Phase: problem_definition' (phases: {', '.join(PHASES)})"
+    ]
+    bad = commit(repo, {}, "-m", "Train\n\nMLOps-Phase: training", check=False)
+    assert "unknown phase(s) training" in bad.stderr
+    commit(repo, {}, "-m", "Train\n\nMLOps-Phase: model_development")
+    assert message(repo) == "Train\n\nMLOps-Phase: model_development"
+
+
+def test_strict_with_tagging_stage_accepts_tagged_commits(repo: Path) -> None:
+    hook.install(repo, strict=True, python=sys.executable)
+    commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert message(repo).endswith("MLOps-Phase: model_development")
+
+
+def test_broken_rules_fail_open_with_the_message_byte_identical(hooked: Path) -> None:
+    (hooked / ".miner" / "phase_rules.yaml").write_text("rules: [\n")
+    msgfile = hooked / "MSG"
+    original = b"Train a model\r\n\n# comment \xff\n"
+    msgfile.write_bytes(original)
+    result = subprocess.run(
+        [str(hooked / ".git/hooks/prepare-commit-msg"), str(msgfile), "message"],
+        cwd=hooked,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("miner: warning: hook skipped (ConfigError): ")
+    assert msgfile.read_bytes() == original
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert message(hooked) == "Train a model"
+
+
+def test_missing_interpreter_fails_open(repo: Path, tmp_path: Path) -> None:
+    hook.install(repo, python=str(tmp_path / "gone" / "python"))
+    result = commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train", check=False)
+    assert result.returncode == 0
+    assert "miner: warning: hook skipped" in result.stderr
+
+
+def test_not_a_repository_fails_open(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    msgfile = tmp_path / "MSG"
+    msgfile.write_bytes(b"Train\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.chdir(outside)
+    assert hook.main(["prepare-commit-msg", str(msgfile)]) == 0
+    assert capsys.readouterr().err.startswith("miner: warning: hook skipped (RepositoryError)")
+    assert msgfile.read_bytes() == b"Train\n"
+
+
+# -- the message file, as git interpret-trailers writes it ----------------------------------------
+
+MESSAGES = [
+    "Subject\n",
+    "Subject\n\nBody line one.\nBody line two.\n",
+    "Subject\n\nBody\n\nSigned-off-by: Ada <ada@example.com>\n",
+    "Subject\n\nBody\n\n# Please enter the commit message\n# On branch main\n",
+    "Subject\n\n\n\n# comment\n\n",
+    "Subject\n\nReviewed-by: Bob\n# comment\n",
+    "Subject\n\nBody\n# ------------------------ >8 ------------------------\n+Key: value\n",
+]
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_add_trailers_matches_git(text: str, tmp_path: Path) -> None:
+    trailers = ["MLOps-Phase: model_development", "MLOps-Revisit: a -> b"]
+    ours = hook.add_trailers(text, trailers)
+    args = [arg for line in trailers for arg in ("--trailer", line)]
+    theirs = subprocess.run(
+        ["git", "interpret-trailers", "--no-divider", *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
+    assert ours == theirs
+    assert hook.only_gains_lines(text, ours)
+
+
+def test_add_trailers_keeps_a_one_line_subject_apart() -> None:
+    # git would glue the trailer to a subject without newline; the subject is never a trailer.
+    assert hook.add_trailers("Subject", ["MLOps-Phase: x"]) == "Subject\n\nMLOps-Phase: x\n"
+
+
+def test_only_gains_lines_rejects_a_loss() -> None:
+    assert not hook.only_gains_lines("a\nb\n", "a\nMLOps-Phase: x\n")
+
+
+# -- the incremental focus agrees with miner.revisits ---------------------------------------------
+
+share_maps = st.dictionaries(
+    st.sampled_from(PHASES[:5]), st.integers(1, 3), min_size=1, max_size=3
+).map(lambda weights: {p: w / sum(weights.values()) for p, w in weights.items()})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(share_maps, min_size=1, max_size=40))
+def test_focus_tracker_matches_analyse_sequence(shares: list[dict[str, float]]) -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    steps = [
+        Step(
+            sha=f"{i:040x}",
+            when=start + timedelta(hours=i),
+            primary=max(s, key=lambda p: (s[p], -PHASES.index(p))),
+            labels=(),
+            shares=s,
+            reasons=(),
+        )
+        for i, s in enumerate(shares)
+    ]
+    expected = analyse_sequence(steps, PHASES, SequenceOptions(window=hook.FOCUS_WINDOW))
+    tracker = hook.FocusTracker(PHASES)
+    got: list[tuple[str, str | None]] = []
+    for step in steps:
+        restored = hook.FocusTracker.from_json(tracker.to_json())  # survives the cache file
+        assert restored.peek(step.primary) == tracker.peek(step.primary)
+        got.append(tracker.push(step.primary, step.shares))
+    assert got == list(zip(expected.focus, expected.events, strict=True))
+
+
+# -- speed: the hook path stays light -------------------------------------------------------------
+
+HEAVY = ("pandas", "scipy", "rich", "git", "pydriller", "matplotlib", "numpy", "miner.analysis")
+
+
+def test_hook_path_imports_nothing_heavy(hooked: Path) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    msgfile = hooked / "MSG"
+    msgfile.write_text("Tune\n")
+    (hooked / "models" / "train.py").write_text("fit(2)\n")
+    git(hooked, "add", "models/train.py")
+    probe = (
+        "import sys; from miner.hook import main; main(sys.argv[1:]); "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, "prepare-commit-msg", str(msgfile), "message"],
+        cwd=hooked,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(hook.__file__).parent.parent)},
+    )
+    assert msgfile.read_text() == "Tune\n\nMLOps-Phase: model_development\n"
+    assert out.stdout.strip() == "[]"
