@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
@@ -493,7 +494,10 @@ def parse_log(chunks: Iterable[bytes]) -> Iterator[CommitRecord]:
         if token == _MARKER:
             if pending is not None:
                 yield pending.finish()
-            pending = _PendingCommit([_next(tokens) for _ in range(_HEADER_FIELDS)])
+            header = list(islice(tokens, _HEADER_FIELDS))
+            if len(header) < _HEADER_FIELDS:
+                raise ValueError("git log output ends inside a commit record")
+            pending = _PendingCommit(header)
         elif not token:
             continue  # git's separators between a message and its changes, and between commits
         elif pending is None:
