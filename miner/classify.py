@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from miner.history import CommitRecord, FileChange
 from miner.rules import MessageRule, PathRule, Rules
-from miner.trailers import split_message, trailer_values
+from miner.trailers import Trailers, split_message, trailer_values
 
 PHASE_TRAILER = "MLOps-Phase"
 REASON_TRAILER = "MLOps-Reason"
@@ -81,20 +82,6 @@ class Classification:
 _PathVotes = tuple[PathRule, ...] | None
 
 
-@dataclass(slots=True)
-class _Tally:
-    """The votes of one path rule within one commit (mutable while the files are counted)."""
-
-    rule: PathRule
-    first_path: str
-    files: int = 1
-
-    def evidence(self, matched_files: int) -> Evidence:
-        weight = self.rule.weight * self.files / matched_files
-        match = _path_match(self.first_path, self.files)
-        return Evidence(self.rule.id, self.rule.phase, "path", match, weight)
-
-
 @dataclass(frozen=True, slots=True)
 class _MessageMatch:
     """What the rules found in one message (memoised per distinct message)."""
@@ -102,6 +89,8 @@ class _MessageMatch:
     evidence: tuple[Evidence, ...]
     reasons: tuple[str, ...]
     noise: Evidence | None
+    trailers: Trailers
+    warnings: tuple[str, ...]
 
 
 class Classifier:
@@ -113,27 +102,31 @@ class Classifier:
         self._order = {phase: index for index, phase in enumerate(rules.phases)}
         self._path_cache: dict[str, _PathVotes] = {}
         self._message_cache: dict[str, _MessageMatch] = {}
+        self._evidence_cache: dict[tuple[str, str, int, int], Evidence] = {}
         self._phase_set = frozenset(rules.phases)
         self._reason_set = frozenset(rules.reason_ids)
 
     def classify(self, message: str, files: Sequence[FileChange]) -> Classification:
-        body, trailers = split_message(message[:MAX_MESSAGE_CHARS])
-        found = self._message(body)
-        reasons, warnings = self._reasons(found.reasons, trailer_values(trailers, REASON_TRAILER))
-        phases = trailer_values(trailers, PHASE_TRAILER)
-        if phases:
-            valid = tuple(dict.fromkeys(p for p in phases if p in self._phase_set))
-            warnings += tuple(
-                f"unknown phase {p!r} in {PHASE_TRAILER} trailer ignored"
-                for p in phases
-                if p not in self._phase_set
-            )
-            if valid:
-                return self._from_trailer(valid, phases, reasons, warnings)
+        found = self._message(message[:MAX_MESSAGE_CHARS])
+        if found.trailers:
+            overridden = self._from_trailers(found)
+            if overridden is not None:
+                return overridden
+        reasons, warnings = found.reasons, found.warnings
         if found.noise is not None:
             return Classification(None, (), {}, (found.noise,), reasons, "none", warnings)
-        evidence = self._path_evidence(files) + found.evidence
+        evidence = self._path_evidence(files)
+        evidence += found.evidence
         return self._from_evidence(evidence, reasons, warnings)
+
+    def _from_trailers(self, found: _MessageMatch) -> Classification | None:
+        phases = trailer_values(found.trailers, PHASE_TRAILER)
+        if not phases:
+            return None
+        valid = tuple(dict.fromkeys(p for p in phases if p in self._phase_set))
+        if not valid:
+            return None
+        return self._from_trailer(valid, phases, found.reasons, found.warnings)
 
     # ------------------------------------------------------------------ paths
 
@@ -159,9 +152,9 @@ class Classifier:
                 best[rule.phase] = rule
         return tuple(sorted(best.values(), key=lambda rule: self._order[rule.phase]))
 
-    def _path_evidence(self, files: Sequence[FileChange]) -> tuple[Evidence, ...]:
+    def _path_evidence(self, files: Sequence[FileChange]) -> list[Evidence]:
         matched_files = 0
-        tallies: dict[str, _Tally] = {}
+        tallies: dict[str, list[Any]] = {}  # rule id -> [rule, first path, files]
         for change in files:
             votes = self._votes(change.path)
             if not votes:
@@ -170,34 +163,60 @@ class Classifier:
             for rule in votes:
                 tally = tallies.get(rule.id)
                 if tally is None:
-                    tallies[rule.id] = _Tally(rule, change.path)
+                    tallies[rule.id] = [rule, change.path, 1]
                 else:
-                    tally.files += 1
-        return tuple(tally.evidence(matched_files) for tally in tallies.values())
+                    tally[2] += 1
+        return [
+            self._path_item(rule, first, n, matched_files) for rule, first, n in tallies.values()
+        ]
+
+    def _path_item(self, rule: PathRule, first: str, files: int, matched: int) -> Evidence:
+        """Evidence objects repeat across commits (same path, same counts): built once each."""
+        key = (rule.id, first, files, matched)
+        item = self._evidence_cache.get(key)
+        if item is None:
+            if len(self._evidence_cache) >= MAX_CACHE_ENTRIES:
+                self._evidence_cache.clear()
+            item = Evidence(
+                rule.id,
+                rule.phase,
+                "path",
+                _path_match(first, files),
+                rule.weight * files / matched,
+            )
+            self._evidence_cache[key] = item
+        return item
 
     # ------------------------------------------------------------------ message
 
-    def _message(self, body: str) -> _MessageMatch:
-        found = self._message_cache.get(body)
+    def _message(self, message: str) -> _MessageMatch:
+        found = self._message_cache.get(message)
         if found is None:
             if len(self._message_cache) >= MAX_CACHE_ENTRIES:
                 self._message_cache.clear()
-            found = self._match_message(body)
-            self._message_cache[body] = found
+            found = self._match_message(message)
+            self._message_cache[message] = found
         return found
 
-    def _match_message(self, body: str) -> _MessageMatch:
+    def _match_message(self, message: str) -> _MessageMatch:
+        body, trailers = split_message(message)
         evidence = tuple(
             Evidence(rule.id, rule.phase, "message", text, rule.weight)
             for rule, text in _matches(self.rules.message_rules, body)
         )
-        reasons = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body))
+        computed = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body))
+        reasons, warnings = self._reasons(computed, trailer_values(trailers, REASON_TRAILER))
+        warnings += tuple(
+            f"unknown phase {p!r} in {PHASE_TRAILER} trailer ignored"
+            for p in trailer_values(trailers, PHASE_TRAILER)
+            if p not in self._phase_set
+        )
         subject = body.split("\n", 1)[0]
         noise = next(iter(_matches(self.rules.noise, subject)), None)
         noise_evidence = (
             None if noise is None else Evidence(noise[0].id, "", "noise", noise[1], 0.0)
         )
-        return _MessageMatch(evidence, reasons, noise_evidence)
+        return _MessageMatch(evidence, reasons, noise_evidence, trailers, warnings)
 
     def _reasons(
         self, computed: tuple[str, ...], given: tuple[str, ...]
@@ -232,42 +251,35 @@ class Classifier:
         )
 
     def _from_evidence(
-        self, evidence: tuple[Evidence, ...], reasons: tuple[str, ...], warnings: tuple[str, ...]
+        self, evidence: list[Evidence], reasons: tuple[str, ...], warnings: tuple[str, ...]
     ) -> Classification:
         if not evidence:
             return Classification(None, (), {}, (), reasons, "none", warnings)
-        # Sorted first, so that sums (and so ties) never depend on the order of the rules.
-        ordered = tuple(sorted(evidence, key=lambda e: (self._order[e.phase], -e.weight, e.rule)))
+        # Sorted first, so that sums (and so ties) never depend on the order of the rules; the
+        # first item of each phase is then its strongest (weight, path before message, id).
+        evidence.sort(key=self._evidence_key)
         scores: dict[str, float] = {}
-        strongest: dict[str, Evidence] = {}
-        for item in ordered:
-            scores[item.phase] = scores.get(item.phase, 0.0) + item.weight
-            best = strongest.get(item.phase)
-            if best is None or _stronger(item, best):
-                strongest[item.phase] = item
+        path_first: dict[str, bool] = {}
+        for item in evidence:
+            if item.phase in scores:
+                scores[item.phase] += item.weight
+            else:
+                scores[item.phase] = item.weight
+                path_first[item.phase] = item.kind == "path"
+        primary = ""
+        best: tuple[float, bool] = (-1.0, False)
+        for phase, score in scores.items():  # canonical order: the earlier phase keeps a tie
+            rank = (round(score, _TIE_DIGITS), path_first[phase])
+            if rank > best:
+                primary, best = phase, rank
         total = sum(scores.values())
-        phases = sorted(scores, key=self._order.__getitem__)
-        primary = min(
-            phases,
-            key=lambda p: (
-                -round(scores[p], _TIE_DIGITS),
-                strongest[p].kind != "path",
-                self._order[p],
-            ),
-        )
-        shares = {p: scores[p] / total for p in phases}
-        threshold = self.rules.min_share - 1e-12
-        labels = (primary, *(p for p in phases if p != primary and shares[p] >= threshold))
-        return Classification(primary, labels, shares, ordered, reasons, "rules", warnings)
+        threshold = (self.rules.min_share - 1e-12) * total
+        labels = (primary, *(p for p, s in scores.items() if p != primary and s >= threshold))
+        shares = {p: s / total for p, s in scores.items()}
+        return Classification(primary, labels, shares, tuple(evidence), reasons, "rules", warnings)
 
-
-def _stronger(item: Evidence, other: Evidence) -> bool:
-    """Order-independent: larger weight, then path before message, then smaller rule id."""
-    return (-item.weight, item.kind != "path", item.rule) < (
-        -other.weight,
-        other.kind != "path",
-        other.rule,
-    )
+    def _evidence_key(self, item: Evidence) -> tuple[int, float, bool, str]:
+        return (self._order[item.phase], -item.weight, item.kind != "path", item.rule)
 
 
 def _matches(rules: Sequence[MessageRule], body: str) -> list[tuple[MessageRule, str]]:
