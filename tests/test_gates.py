@@ -1,0 +1,184 @@
+"""``--fail-on`` gates: parsing, every operator at its boundary, every metric, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from test_periods import HISTORY, MODEL, MONITOR, PREP, analysis_of
+
+import miner.gates
+from miner.errors import UsageError
+from miner.gates import METRICS, Gate, evaluate, metric_value, parse_gate, parse_gates
+from miner.periods import PeriodReport, period_report
+
+
+@pytest.fixture(scope="module")
+def april() -> PeriodReport:
+    """April 2024 (2 commits: monitoring, model; 1 backward revisit) against an empty March."""
+    return period_report(analysis_of(HISTORY), "month")
+
+
+@pytest.fixture(scope="module")
+def february() -> PeriodReport:
+    """February (3 commits, 2 classified, both model; 1 forward revisit) against January (3
+    classified: prep, model, prep; 1 backward revisit)."""
+    return period_report(analysis_of(HISTORY), "month", as_of=date(2024, 2, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "arg", "op", "threshold"),
+    [
+        ("revisit_rate>0.35", "revisit_rate", None, ">", 0.35),
+        ("  backward_revisit_events >= 10 ", "backward_revisit_events", None, ">=", 10.0),
+        ("phase_share[monitoring]<0.02", "phase_share", "monitoring", "<", 0.02),
+        ("phase_share[ monitoring ] <= 2%", "phase_share", "monitoring", "<=", 0.02),
+        ("revisit_events_change==-3", "revisit_events_change", None, "==", -3.0),
+        ("commits!=1e2", "commits", None, "!=", 100.0),
+    ],
+)
+def test_parse(text: str, metric: str, arg: str | None, op: str, threshold: float) -> None:
+    assert parse_gate(text) == Gate(text, metric, arg, op, threshold)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "revisit_rate",
+            "--fail-on 'revisit_rate': expected METRIC OP NUMBER, e.g. "
+            "revisit_rate>0.35 (OP: < <= > >= == !=)",
+        ),
+        (
+            "revisit_rate => 1",
+            "--fail-on 'revisit_rate => 1': expected METRIC OP NUMBER, e.g. "
+            "revisit_rate>0.35 (OP: < <= > >= == !=)",
+        ),
+        ("revisit_rate > lots", "--fail-on 'revisit_rate > lots': 'lots' is not a number"),
+        (
+            "revisit_rate > nan",
+            "--fail-on 'revisit_rate > nan': the threshold must be a finite number",
+        ),
+        (
+            "revisit_rate[model_development] > 1",
+            "--fail-on 'revisit_rate[model_development] > 1': revisit_rate takes no [argument]",
+        ),
+        (
+            "phase_share < 0.1",
+            "--fail-on 'phase_share < 0.1': phase_share needs an argument: phase_share[PHASE]",
+        ),
+        (
+            "reason_events > 1",
+            "--fail-on 'reason_events > 1': reason_events needs an argument: reason_events[REASON]",
+        ),
+    ],
+)
+def test_invalid_expressions_are_usage_errors(text: str, message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_gate(text)
+    assert str(raised.value) == message
+    assert raised.value.exit_code == 2
+
+
+def test_unknown_metric_lists_the_known_ones() -> None:
+    with pytest.raises(UsageError, match=r"unknown metric 'revisits' \(known: commits, "):
+        parse_gate("revisits > 1")
+
+
+@pytest.mark.parametrize(
+    ("op", "threshold", "tripped"),
+    [
+        ("<", 0.5, False),
+        ("<", 0.6, True),
+        ("<=", 0.5, True),
+        ("<=", 0.4, False),
+        (">", 0.5, False),
+        (">", 0.4, True),
+        (">=", 0.5, True),
+        (">=", 0.6, False),
+        ("==", 0.5, True),
+        ("==", 0.4, False),
+        ("!=", 0.5, False),
+        ("!=", 0.4, True),
+    ],
+)
+def test_every_operator_at_its_boundary(
+    april: PeriodReport, op: str, threshold: float, tripped: bool
+) -> None:
+    (result,) = evaluate(parse_gates([f"revisit_rate {op} {threshold}"]), april)
+    assert result.value == 0.5
+    assert result.tripped is tripped
+
+
+EXPECTED_APRIL = {
+    "commits": 2,
+    "classified_commits": 2,
+    "unclassified_commits": 0,
+    "revisit_events": 1,
+    "backward_revisit_events": 1,
+    "forward_revisit_events": 0,
+    "revisit_rate": 0.5,
+    "revisit_events_change": 1,
+    "revisit_rate_change": None,  # March has no classified commit
+    f"phase_commits[{MONITOR}]": 1,
+    f"phase_share[{MODEL}]": 0.5,
+    f"phase_share_change[{MODEL}]": None,
+    f"revisits_to[{MODEL}]": 1,
+    f"revisits_from[{MONITOR}]": 1,
+    "reason_events[unspecified]": 1,
+}
+EXPECTED_FEBRUARY = {
+    "commits": 3,
+    "classified_commits": 2,
+    "unclassified_commits": 1,
+    "revisit_events": 1,
+    "backward_revisit_events": 0,
+    "forward_revisit_events": 1,
+    "revisit_rate": 0.5,
+    "revisit_events_change": 0,
+    "revisit_rate_change": 0.5 - 1 / 3,
+    f"phase_commits[{PREP}]": 0,
+    f"phase_share[{MODEL}]": 1.0,
+    f"phase_share_change[{PREP}]": -2 / 3,
+    f"revisits_to[{MODEL}]": 1,
+    f"revisits_from[{PREP}]": 1,
+    "reason_events[bug_fix]": 0,
+}
+
+
+@pytest.mark.parametrize("expected", [EXPECTED_APRIL, EXPECTED_FEBRUARY], ids=["apr", "feb"])
+def test_every_metric(request: pytest.FixtureRequest, expected: dict[str, float | None]) -> None:
+    report = request.getfixturevalue("april" if expected is EXPECTED_APRIL else "february")
+    assert {name.split("[")[0] for name in expected} == set(METRICS)
+    for name, value in expected.items():
+        actual = metric_value(parse_gate(f"{name} > 0"), report)
+        assert actual == (value if value is None else pytest.approx(value)), name
+
+
+def test_undefined_metrics_trip_nothing(april: PeriodReport) -> None:
+    results = evaluate(parse_gates(["revisit_rate_change > -1", "revisit_rate_change < 1"]), april)
+    assert [(r.value, r.tripped) for r in results] == [(None, False), (None, False)]
+    assert results[0].describe("2024-04") == (
+        "revisit_rate_change > -1 (revisit_rate_change = undefined in 2024-04)"
+    )
+
+
+def test_describe_a_tripped_gate(april: PeriodReport) -> None:
+    (result,) = evaluate(parse_gates(["phase_share[monitoring]>=0.5"]), april)
+    assert result.tripped
+    assert result.describe("2024-04") == (
+        "phase_share[monitoring] >= 0.5 (phase_share[monitoring] = 0.5 in 2024-04)"
+    )
+
+
+def test_unknown_phase_or_reason_is_a_usage_error(april: PeriodReport) -> None:
+    with pytest.raises(UsageError, match=r"unknown phase 'monitorin' \(phases: problem_definition"):
+        evaluate(parse_gates(["phase_share[monitorin] < 0.1"]), april)
+    with pytest.raises(UsageError, match=r"unknown reason 'typo' \(reasons: .*unspecified\)"):
+        evaluate(parse_gates(["reason_events[typo] > 1"]), april)
+
+
+def test_every_metric_is_documented() -> None:
+    doc = miner.gates.__doc__ or ""
+    for name in METRICS:
+        assert f"``{name}" in doc, name
