@@ -87,7 +87,8 @@ def phase_statistics(
             }
         )
     frame = pd.DataFrame(rows, columns=PHASE_COLUMNS)
-    frame["churn"] = frame["churn"].astype(object)
+    for column in ("churn", "first_seen", "last_seen"):  # keep None (not NaN) for the JSON
+        frame[column] = pd.Series([row[column] for row in rows], dtype=object)
     return frame
 
 
@@ -256,7 +257,7 @@ def revisit_rate(steps: Sequence[Step], sequence: SequenceAnalysis, *, seed: int
         return _undefined(0, "no classified commits")
     rate = len(sequence.revisit_events) / n
     events, commits = _per_episode(sequence)
-    base = {"n": n, "events": len(sequence.revisit_events), "episodes": len(commits), "rate": rate}
+    base = {"events": len(sequence.revisit_events), "episodes": len(commits), "rate": rate}
     if len(commits) < 2:
         return _undefined(n, "needs at least 2 focus episodes to resample", **base)
     if np.all(events * commits[0] == events[0] * commits):
@@ -282,6 +283,7 @@ def revisit_rate(steps: Sequence[Step], sequence: SequenceAnalysis, *, seed: int
     interval = result.confidence_interval
     return _finite(
         {
+            "n": n,
             **base,
             "ci_low": float(interval.low),
             "ci_high": float(interval.high),
