@@ -1,0 +1,126 @@
+"""``miner report``: the current period against the previous one, gated, for CI and schedules.
+
+Mined commits persist in the incremental store (``miner.store``) unless ``--no-cache``, so a
+scheduled re-run reads only the new commits. Exit 1 when a ``--fail-on`` gate trips (one
+``miner: gate tripped: ...`` line per gate on stderr, after the report is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from miner.cli.analyze_cmd import (
+    add_analysis_options,
+    analysis_options,
+    progress_bar,
+    stdout_console,
+    wants_progress,
+)
+from miner.errors import UsageError
+
+if TYPE_CHECKING:
+    from miner.gates import GateResult
+    from miner.periods import PeriodReport
+
+FORMATS = ("terminal", "markdown", "json")
+EXIT_GATE = 1
+
+
+def register(subparsers: Any) -> None:
+    from miner.periods import UNITS
+
+    report = subparsers.add_parser(
+        "report",
+        help="this week/month/quarter against the previous one, with gates for CI",
+        description="Period-over-period report: commits per phase, revisit events and rate, "
+        "new revisit events with reasons, statistics of the current period. Periods follow "
+        "each commit's author date in its own UTC offset (ISO weeks, calendar months and "
+        "quarters).",
+    )
+    add_analysis_options(report)
+    report.add_argument("--period", choices=UNITS, default="month", help="default: month")
+    report.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the current period is the one holding this day (default: the newest commit's)",
+    )
+    report.add_argument("--format", choices=FORMATS, default="terminal")
+    report.add_argument("--output", "-o", type=Path, metavar="FILE", help="write there, not stdout")
+    report.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="exit 1 when EXPR holds for the current period, e.g. 'revisit_rate>0.35' or "
+        "'phase_share[monitoring]<0.02' (repeatable; metric names in the README)",
+    )
+    cache = report.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache",
+        metavar="PATH",
+        help="the incremental store (default: <git dir>/miner/cache.sqlite; for a URL, under "
+        "the user cache directory)",
+    )
+    cache.add_argument("--no-cache", action="store_true", help="mine everything, store nothing")
+    report.set_defaults(run=run_report)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of must be a date like 2024-03-31, not {text!r}") from None
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from miner.analysis import analyze, expected_commit_count
+    from miner.gates import evaluate, parse_gates
+    from miner.periods import period_report
+
+    gates = parse_gates(args.fail_on)  # a bad expression fails before any mining
+    options = {**analysis_options(args), "cache": args.cache, "use_cache": not args.no_cache}
+    if wants_progress():
+        with progress_bar(expected_commit_count(args.path, **options)) as progress:
+            analysis = analyze(args.path, progress=progress, **options)
+    else:
+        analysis = analyze(args.path, **options)
+    report = period_report(analysis, args.period, as_of=args.as_of)
+    results = evaluate(gates, report)
+    _write(report, results, args.format, args.output)
+    tripped = [r for r in results if r.tripped]
+    for result in tripped:
+        print(
+            f"miner: gate tripped: {result.describe(report.current.period.label)}", file=sys.stderr
+        )
+    return EXIT_GATE if tripped else 0
+
+
+def _write(
+    report: PeriodReport, results: tuple[GateResult, ...], form: str, output: Path | None
+) -> None:
+    from rich.console import Console
+
+    from miner.report import period
+
+    if form == "terminal":
+        if output is None:
+            period.render_terminal(report, stdout_console(), results)
+            return
+        with output.open("w", encoding="utf-8") as handle:
+            console = Console(file=handle, width=132, color_system=None)
+            period.render_terminal(report, console, results)
+        return
+    body = (
+        period.render_json(report, results)
+        if form == "json"
+        else period.render_markdown(report, results)
+    )
+    if output is None:
+        sys.stdout.write(body)
+    else:
+        output.write_text(body, encoding="utf-8")
