@@ -17,6 +17,7 @@ import pandas as pd
 from miner.classify import Classification, Classifier
 from miner.errors import UsageError
 from miner.history import (
+    BACKENDS,
     CommitRecord,
     FileChange,
     HistoryOptions,
@@ -63,8 +64,13 @@ class AnalysisOptions:
     # option_values() leaves both out of the JSON options.
     cache: str | None = None
     use_cache: bool = False
+    # How the history is read (miner.history.BACKENDS); the same commits either way, so
+    # option_values() leaves it out of the JSON options too.
+    backend: str = "git"
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise UsageError(f"--backend must be 'git' or 'pydriller', not {self.backend!r}")
         if self.rev is not None and self.branch is not None:
             raise UsageError("--rev and --branch cannot be combined")
         if self.revisits not in ("all", "backward"):
@@ -97,6 +103,7 @@ class AnalysisOptions:
             until=self.until,
             first_parent=self.first_parent,
             churn=self.churn,
+            backend=self.backend,
         )
 
     def sequence(self) -> SequenceOptions:
@@ -223,7 +230,7 @@ class Analysis:
         values["include"] = list(self.options.include)
         values["exclude"] = list(self.options.exclude)
         del values["include_bots"]
-        del values["cache"], values["use_cache"]
+        del values["cache"], values["use_cache"], values["backend"]
         return values
 
 

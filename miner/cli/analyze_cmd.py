@@ -75,6 +75,8 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
                         help="do not skip bot commits by default")
     parser.add_argument("--churn", action="store_true",
                         help="also mine added/deleted lines (a blob diff per commit: ~10x slower)")
+    parser.add_argument("--backend", choices=("git", "pydriller"), default="git",
+                        help="read history with one streamed git log (default) or PyDriller")
 
 
 def _share(text: str) -> float:
@@ -104,6 +106,7 @@ def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
         "exclude_authors": tuple(args.exclude_author),
         "include_bots": args.include_bots,
         "churn": args.churn,
+        "backend": args.backend,
     }
 
 
