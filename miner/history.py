@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from miner.errors import RepositoryError
+from miner.errors import RepositoryError, UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +73,24 @@ class CommitRecord:
         return len(self.parents) > 1
 
 
+BACKENDS = ("git", "pydriller")
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryOptions:
-    """Which commits to read. ``rev`` is a revision range or branch (default HEAD)."""
+    """Which commits to read. ``rev`` is a revision range or branch (default HEAD).
+
+    ``backend`` is how they are read: ``git`` (one streamed ``git log``, the default) or
+    ``pydriller`` (PyDriller's per-commit objects: the same commits, ~100x slower; see
+    :func:`iter_commits_pydriller` for where its records differ).
+    """
 
     rev: str | None = None
     since: str | None = None
     until: str | None = None
     first_parent: bool = False
     churn: bool = False
+    backend: str = "git"
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,7 +439,13 @@ def iter_commits(repo: Repository, options: HistoryOptions) -> Iterator[CommitRe
 
     Merges come without files unless ``options.first_parent`` (then each mainline merge carries
     its diff against the first parent). Streams: memory does not grow with the history.
+    ``options.backend`` chooses the reader (:func:`iter_commits_pydriller` for ``pydriller``).
     """
+    if options.backend == "pydriller":
+        yield from iter_commits_pydriller(repo, options)
+        return
+    if options.backend != "git":
+        raise UsageError(f"unknown history backend {options.backend!r} (choose git or pydriller)")
     revision = _revision_arguments(repo, options)
     if revision is None:
         return
@@ -593,3 +608,86 @@ class _PendingCommit:
                 added=added,
                 deleted=deleted,
             )
+
+
+# -- the PyDriller backend ------------------------------------------------------------------------
+
+# PyDriller's change types as git's status letters. UNKNOWN is what PyDriller reports when the
+# blob did not change (a mode-only change), which git's --name-status shows as M.
+_PYDRILLER_STATUS = {
+    "ADD": "A",
+    "COPY": "C",
+    "RENAME": "R",
+    "DELETE": "D",
+    "MODIFY": "M",
+    "UNKNOWN": "M",
+}
+
+
+def iter_commits_pydriller(repo: Repository, options: HistoryOptions) -> Iterator[CommitRecord]:
+    """The commits of :func:`iter_commits`, each read through PyDriller (``--backend pydriller``).
+
+    The same ``git rev-list`` chooses and orders the commits; PyDriller (with ``use_mailmap``)
+    then reads each one, running git several times per commit. Its records differ from the git
+    backend's in ways PyDriller decides (each asserted in ``tests/test_backends.py``):
+
+    - merges carry no files, also in mainline mode (PyDriller never diffs a merge);
+    - messages lose all surrounding whitespace (``Commit.msg`` is stripped);
+    - paths that are not UTF-8 have U+FFFD where the git backend keeps ``\\xNN`` escapes;
+    - with ``churn``, binary files count 0 added and 0 deleted lines instead of unknown (None).
+
+    PyDriller writes ``blame.markUnblamableLines`` into the repository's configuration when it
+    opens one; reading must not change the user's repository, so that file is restored.
+    """
+    revision = _revision_arguments(repo, options)
+    if revision is None:
+        return
+    listing = _run_in(repo, "rev-list", "--topo-order", "--reverse", *revision)
+    if listing.returncode != 0:
+        raise RepositoryError(f"git rev-list failed: {_reason(listing.stderr)}")
+    reader = _open_pydriller(repo)
+    for sha in listing.stdout.split():
+        yield _pydriller_record(reader.get_commit(sha), churn=options.churn)
+
+
+def _open_pydriller(repo: Repository) -> Any:
+    from pydriller import Git  # ~100 ms to import: only this backend pays for it
+    from pydriller.utils.conf import Conf
+
+    location = str(repo.work_tree or repo.git_dir)
+    config = repo.git_dir / "config"
+    saved = config.read_bytes() if config.is_file() else None
+    try:
+        conf = Conf({"path_to_repo": location, "use_mailmap": True})
+        reader = Git(location, conf)
+        conf.set_value("git", reader)
+        return reader
+    finally:
+        if saved is not None and config.read_bytes() != saved:
+            config.write_bytes(saved)
+
+
+def _pydriller_record(commit: Any, *, churn: bool) -> CommitRecord:
+    author = commit.author
+    return CommitRecord(
+        sha=commit.hash,
+        parents=tuple(commit.parents),
+        author=author.name,
+        email=author.email,
+        authored_at=commit.author_date,
+        committed_at=commit.committer_date,
+        message=commit.msg,
+        files=tuple(_pydriller_change(change, churn=churn) for change in commit.modified_files),
+    )
+
+
+def _pydriller_change(change: Any, *, churn: bool) -> FileChange:
+    status = _PYDRILLER_STATUS[change.change_type.name]
+    renamed = status in ("R", "C")
+    return FileChange(
+        path=change.old_path if status == "D" else change.new_path,
+        status=status,
+        old_path=change.old_path if renamed else None,
+        added=change.added_lines if churn else None,
+        deleted=change.deleted_lines if churn else None,
+    )
