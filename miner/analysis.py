@@ -26,11 +26,13 @@ from miner.history import (
     count_commits,
     iter_commits,
     open_repository,
+    read_tracked_file,
     resolve_revision,
 )
 from miner.matrices import Matrices, build_matrices
 from miner.revisits import SequenceAnalysis, SequenceOptions, Step, analyse_sequence
-from miner.rules import Rules, compile_glob, load_rules
+from miner.notes import read_notes
+from miner.rules import REPOSITORY_RULES, Rules, compile_glob, load_rules, rules_from_text
 from miner.stats import compute_statistics, phase_statistics
 
 SCHEMA_VERSION = 1
@@ -263,7 +265,7 @@ def explain(path: str, rev: str, **options: Any) -> tuple[Analysis, AnalysedComm
 
 
 def _analyse(repo: Repository, settings: AnalysisOptions, progress: ProgressCallback | None) -> Analysis:
-    rules = load_rules(settings.rules, repository_dir=repo.work_tree)
+    rules = repository_rules(repo, settings.rules)
     if settings.min_share is not None:
         rules = rules.with_min_share(settings.min_share)
     if settings.use_cache:
@@ -275,7 +277,34 @@ def _analyse(repo: Repository, settings: AnalysisOptions, progress: ProgressCall
         if progress is not None:
             records = _reporting(records, progress)
         commits, counts = mine(records, rules, settings)
-    return build_analysis(repo.info, settings, rules, commits, counts)
+    return build_analysis(repo.info, settings, rules, apply_notes(repo, rules, commits), counts)
+
+
+def repository_rules(repo: Repository, path: str | None) -> Rules:
+    """``--rules FILE``, else the analysed repository's ``.miner/phase_rules.yaml`` (from its work
+    tree, or its tip when bare or cloned from a URL), else the packaged default."""
+    if path is not None:
+        return load_rules(path)
+    text = read_tracked_file(repo, REPOSITORY_RULES.as_posix())
+    if text is None:
+        return load_rules()
+    return rules_from_text(
+        text.decode("utf-8", errors="replace"), source=REPOSITORY_RULES.as_posix()
+    )
+
+
+def apply_notes(
+    repo: Repository, rules: Rules, commits: list[tuple[CommitRecord, Classification]]
+) -> list[tuple[CommitRecord, Classification]]:
+    """Labels written by ``miner tag`` (refs/notes/mlops) are explicit, like trailers."""
+    notes = read_notes(repo)
+    if not notes:
+        return commits
+    classifier = Classifier(rules)
+    return [
+        (record, classifier.with_note(c, notes[record.sha]) if record.sha in notes else c)
+        for record, c in commits
+    ]
 
 
 def _mine_cached(

@@ -20,7 +20,7 @@ Scoring (SPEC §2, the normalisation documented in ``config/phase_rules.yaml``):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from miner.history import CommitRecord, FileChange
@@ -118,6 +118,22 @@ class Classifier:
         evidence = self._path_evidence(files)
         evidence += found.evidence
         return self._from_evidence(evidence, reasons, warnings)
+
+    def with_note(self, classification: Classification, phases: Sequence[str]) -> Classification:
+        """Phases recorded in a git note (``miner tag``) are explicit labels like a trailer's,
+        but a trailer the author wrote wins over them."""
+        if classification.source == "trailer":
+            return classification
+        valid = tuple(dict.fromkeys(p for p in phases if p in self._phase_set))
+        warnings = classification.warnings + tuple(
+            f"unknown phase {p!r} in git note ignored" for p in phases if p not in self._phase_set
+        )
+        if not valid:
+            return replace(classification, warnings=warnings)
+        explicit = self._from_trailer(valid, tuple(phases), classification.reasons, warnings)
+        return replace(explicit, source="note", evidence=tuple(
+            replace(e, rule="git-note", kind="note") for e in explicit.evidence
+        ))
 
     def _from_trailers(self, found: _MessageMatch) -> Classification | None:
         phases = trailer_values(found.trailers, PHASE_TRAILER)

@@ -118,7 +118,8 @@ def stdout_console() -> Console:
     from rich.console import Console
 
     interactive = sys.stdout.isatty()
-    return Console(width=None if interactive else NON_TERMINAL_WIDTH, highlight=False)
+    # markup=False: repository text (subjects, paths, names) is shown, never interpreted.
+    return Console(width=None if interactive else NON_TERMINAL_WIDTH, highlight=False, markup=False)
 
 
 @contextmanager
@@ -131,7 +132,12 @@ def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
         console=Console(stderr=True), transient=True,
     ) as bar:
         task = bar.add_task("mining", total=total)
-        yield lambda read: bar.update(task, completed=read) if read % 500 == 0 else None
+
+        def advance(read: int) -> None:
+            if read % 500 == 0:
+                bar.update(task, completed=read)
+
+        yield advance
 
 
 def run_analysis(args: argparse.Namespace) -> Analysis:

@@ -27,7 +27,10 @@ def _terminal(analysis: Analysis, output: Path | None, console: Console) -> None
         terminal.render(analysis, console)
         return
     with output.open("w", encoding="utf-8") as handle:
-        terminal.render(analysis, Console(file=handle, width=console.width, color_system=None))
+        terminal.render(
+            analysis,
+            Console(file=handle, width=console.width, color_system=None, markup=False, highlight=False),
+        )
 
 
 def _text(render: Callable[[Analysis], str]) -> Writer:

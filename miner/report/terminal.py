@@ -29,12 +29,12 @@ def render(analysis: Analysis, console: Console) -> None:
         header(analysis),
         summary(analysis),
         phase_distribution(analysis),
-        heatmap(analysis.matrices.overlap_rate, "Overlap rate O[focus → phase]", percent=True,
+        heatmap(analysis.matrices.overlap_rate, "Overlap rate O (focus → phase)", percent=True,
                 caption="share of the commits made under a focus that went back to another phase"),
-        heatmap(analysis.matrices.revisits, "Revisit events R[focus → phase]", percent=False,
+        heatmap(analysis.matrices.revisits, "Revisit events R (focus → phase)", percent=False,
                 caption="number of revisit events"),
         top_events(analysis),
-        heatmap(analysis.matrices.transitions, "Transitions T[from → to]", percent=False,
+        heatmap(analysis.matrices.transitions, "Transitions T (from → to)", percent=False,
                 caption="consecutive classified commits, self-transitions on the diagonal"),
         focus_timeline(analysis),
         statistics(analysis),
@@ -50,7 +50,8 @@ def header(analysis: Analysis) -> Panel:
     for label, value in text.header_items(analysis):
         lines.append(f"{label:<14}", style="bold")
         lines.append(f"{value}\n")
-    return Panel(lines.rstrip() or Text(""), title="miner · MLOps workflow analysis", box=box.ROUNDED)
+    lines.rstrip()
+    return Panel(lines, title="miner · MLOps workflow analysis", box=box.ROUNDED)
 
 
 def summary(analysis: Analysis) -> Table:

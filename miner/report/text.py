@@ -141,11 +141,17 @@ def event_rows(analysis: Analysis, limit: int) -> list[tuple[str, ...]]:
             str(len(e.commits)),
             e.start.date().isoformat(),
             ", ".join(e.reasons),
-            "never" if e.returned_after_commits is None else f"{e.returned_after_commits} commits",
+            _returned(e.returned_after_commits),
             e.commits[0][:10],
         )
         for e in events
     ]
+
+
+def _returned(commits: int | None) -> str:
+    if commits is None:
+        return "never"
+    return f"after {commits} commit{'s' if commits != 1 else ''}"
 
 
 def episode_rows(analysis: Analysis, limit: int) -> list[tuple[str, ...]]:
