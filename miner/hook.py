@@ -176,6 +176,13 @@ def hook_script(stage: str, *, strict: bool, python: str) -> str:
         else f'PYTHONPATH={shlex.quote(package_root)}"${{PYTHONPATH:+:$PYTHONPATH}}"\n'
         "export PYTHONPATH\n"
     )
+    # commit-msg after prepare-commit-msg: most messages are tagged already; grep is far cheaper
+    # than starting Python (the Python side still decides for every message grep lets through).
+    skip_line = (
+        ""
+        if stage != "commit-msg" or strict
+        else f"grep -qi '^{PHASE_TRAILER}[[:space:]]*:' \"$1\" 2>/dev/null && exit 0\n"
+    )
     return f"""#!/bin/sh
 {HOOK_MARKER}; `miner hook uninstall` removes it
 # and restores the hook that was here before (kept meanwhile as {stage}.legacy).
@@ -183,7 +190,7 @@ MINER_PYTHON={shlex.quote(python)}
 if [ -x "$0.legacy" ]; then
     "$0.legacy" "$@" || exit $?
 fi
-if [ ! -x "$MINER_PYTHON" ]; then
+{skip_line}if [ ! -x "$MINER_PYTHON" ]; then
     echo "miner: warning: hook skipped: $MINER_PYTHON is gone (run 'miner hook install' again)" >&2
     exit 0
 fi

@@ -502,3 +502,65 @@ def test_hook_path_imports_nothing_heavy(hooked: Path) -> None:
     )
     assert msgfile.read_text() == "Tune\n\nMLOps-Phase: model_development\n"
     assert out.stdout.strip() == "[]"
+
+
+# -- the pre-commit framework ---------------------------------------------------------------------
+
+PROJECT = Path(hook.__file__).resolve().parent.parent
+
+
+def pre_commit(
+    repo: Path, cache: Path, hook_id: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).parent / "pre-commit"
+    if not executable.exists() or not (PROJECT / ".git").exists():
+        pytest.skip("needs the pre-commit package and a git checkout of this project")
+    head = git(PROJECT, "rev-parse", "HEAD").strip()
+    env = {
+        **os.environ,
+        # Persistent across sessions: pip downloads and pre-commit's environment per revision.
+        "PRE_COMMIT_HOME": str(cache / "home"),
+        "PIP_CACHE_DIR": str(cache / "pip"),
+    }
+    # --ref: the committed hooks (no shadow copy), so the environment is built once per revision.
+    command = [str(executable), "try-repo", str(PROJECT), hook_id, "--ref", head, *args]
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=env, check=False)
+
+
+def test_pre_commit_try_repo(repo: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    cache = request.config.cache.mkdir("miner-pre-commit")  # type: ignore[union-attr]
+    (repo / "models").mkdir()
+    (repo / "models" / "train.py").write_text("fit()\n")
+    git(repo, "add", "models/train.py")
+    msgfile = tmp_path / "COMMIT_EDITMSG"
+    msgfile.write_text("Train a model\n")
+    tagged = pre_commit(
+        repo,
+        cache,
+        "miner-tag",
+        "--hook-stage",
+        "prepare-commit-msg",
+        "--commit-msg-filename",
+        str(msgfile),
+        "--prepare-commit-message-source",
+        "message",
+    )
+    if tagged.returncode != 0 and "Installing environment" in tagged.stdout + tagged.stderr:
+        last = (tagged.stdout + tagged.stderr).strip().splitlines()[-1]
+        pytest.skip(f"pre-commit could not build the hook environment (offline?): {last}")
+    assert tagged.returncode == 0, tagged.stdout + tagged.stderr
+    assert msgfile.read_text() == "Train a model\n\nMLOps-Phase: model_development\n"
+
+    msgfile.write_text("Update\n")
+    checked = pre_commit(
+        repo,
+        cache,
+        "miner-check",
+        "--hook-stage",
+        "commit-msg",
+        "--commit-msg-filename",
+        str(msgfile),
+    )
+    assert checked.returncode == 1
+    assert "miner: error: commit message has no MLOps-Phase trailer" in checked.stdout
+    assert msgfile.read_text() == "Update\n"
