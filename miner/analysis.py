@@ -249,15 +249,15 @@ def analyze(
         return _analyse(repo, settings, progress)
 
 
-def explain(path: str, rev: str, **options: Any) -> tuple[Analysis, AnalysedCommit]:
-    """The analysis and the one analysed commit that ``rev`` names (for ``miner explain``)."""
+def explain(path: str, commit: str, /, **options: Any) -> tuple[Analysis, AnalysedCommit]:
+    """The analysis and the one analysed commit that ``commit`` names (for ``miner explain``)."""
     settings = AnalysisOptions(**options)
     with open_repository(path, rev=settings.revision) as repo:
-        sha = resolve_revision(repo, rev)
+        sha = resolve_revision(repo, commit)
         analysis = _analyse(repo, settings, None)
-    for commit in analysis.commits:
-        if commit.record.sha == sha:
-            return analysis, commit
+    for analysed in analysis.commits:
+        if analysed.record.sha == sha:
+            return analysis, analysed
     raise UsageError(
         f"commit {sha[:12]} is not among the analysed commits (outside the range, a merge "
         "skipped by the merge policy, or excluded by an author or path filter)"

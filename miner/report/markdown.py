@@ -44,6 +44,7 @@ def render(analysis: Analysis) -> str:
     parts = [
         "## MLOps workflow analysis\n",
         table(["setting", "value"], text.header_items(analysis)),
+        "" if analysis.commits else "**Nothing to analyse: no commits in the analysed range.**\n",
         "### Summary\n",
         table(["", ""], text.summary_items(analysis)),
         "### Phase distribution\n",

@@ -25,8 +25,10 @@ HEAT = ((0.50, "bold white on red3"), (0.25, "black on dark_orange"), (0.10, "bl
 
 
 def render(analysis: Analysis, console: Console) -> None:
+    console.print(header(analysis))
+    if not analysis.commits:
+        console.print(Text("Nothing to analyse: no commits in the analysed range.", style="bold"))
     for block in (
-        header(analysis),
         summary(analysis),
         phase_distribution(analysis),
         heatmap(analysis.matrices.overlap_rate, "Overlap rate O (focus → phase)", percent=True,

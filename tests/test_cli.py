@@ -1,0 +1,194 @@
+"""The CLI in-process: every bad input gives one line `miner: error: ...` and exit code 2;
+the commands and formats work end to end on real repositories."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from miner.cli import main
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*argv: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def edge(built_fixture: Callable[[str], Path]) -> Path:
+    return built_fixture("edge")
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_one_line_error(result: tuple[int, str, str], message: str) -> None:
+    code, out, err = result
+    assert (code, out, err) == (2, "", f"miner: error: {message}\n")
+
+
+def test_not_a_repository(run: Run, tmp_path: Path) -> None:
+    assert_one_line_error(run("analyze", tmp_path), f"not a git repository: {tmp_path}")
+
+
+def test_unknown_revision(run: Run, edge: Path) -> None:
+    assert_one_line_error(run("analyze", edge, "--rev", "nosuch"),
+                          "unknown revision or branch: nosuch")
+
+
+def test_unknown_branch(run: Run, edge: Path) -> None:
+    assert_one_line_error(run("analyze", edge, "--branch", "nosuch"),
+                          "unknown revision or branch: nosuch")
+
+
+def test_invalid_yaml_names_its_line(run: Run, edge: Path, tmp_path: Path) -> None:
+    rules = write(tmp_path / "rules.yaml", "version: 1\nextends: default\nrules: [\n  - id: x\n")
+    code, out, err = run("analyze", edge, "--rules", rules)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"miner: error: {rules}: line ")
+    assert "invalid YAML" in err
+    assert err.count("\n") == 1
+
+
+RULE_ERRORS = [
+    ("message: '(unclosed'", "rules[0].message: invalid regex"),
+    ("paths: ['[abc']", "rules[0].paths[0]: invalid glob"),
+]
+
+
+@pytest.mark.parametrize(("matcher", "key_path"), RULE_ERRORS)
+def test_invalid_pattern_names_its_key_path(
+    run: Run, edge: Path, tmp_path: Path, matcher: str, key_path: str
+) -> None:
+    rules = write(
+        tmp_path / "rules.yaml",
+        f"version: 1\nextends: default\nrules:\n  - id: team.x\n    phase: monitoring\n"
+        f"    weight: 1\n    {matcher}\n",
+    )
+    code, out, err = run("analyze", edge, "--rules", rules)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"miner: error: {rules}: {key_path}")
+    assert err.count("\n") == 1
+
+
+def test_rule_naming_an_unknown_phase(run: Run, edge: Path, tmp_path: Path) -> None:
+    rules = write(
+        tmp_path / "rules.yaml",
+        "version: 1\nextends: default\nrules:\n  - id: team.x\n    phase: testing\n"
+        "    weight: 1\n    paths: ['tests/']\n",
+    )
+    code, _, err = run("analyze", edge, "--rules", rules)
+    assert code == 2
+    assert err.startswith(f"miner: error: {rules}: rules[0].phase: ")
+    assert "testing" in err
+    assert err.count("\n") == 1
+
+
+def test_unreadable_rules_file(run: Run, edge: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    assert_one_line_error(run("analyze", edge, "--rules", missing),
+                          f"{missing}: cannot read rules file: no such file")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--revisits", "sideways"),
+         "argument --revisits: invalid choice: 'sideways' (choose from 'all', 'backward')"),
+        (("--window", "soon"), "--window must be a number of commits or a span like 14d, not 'soon'"),
+        (("--window", "0"), "--window must be at least 1 commit, not 0"),
+        (("--min-share", "2"), "--min-share must be in (0, 1], not 2.0"),
+        (("--exclude-author", "(bot"), "--exclude-author: invalid regex '(bot': missing ), "
+                                        "unterminated subpattern at position 0"),
+        (("--format", "csv"), "--format csv writes several files: give --output DIR"),
+    ],
+)
+def test_bad_option_values(run: Run, edge: Path, argv: tuple[str, ...], message: str) -> None:
+    assert_one_line_error(run("analyze", edge, *argv), message)
+
+
+def test_url_that_cannot_be_cloned(run: Run, tmp_path: Path) -> None:
+    url = f"file://{tmp_path}/nowhere.git"
+    code, out, err = run("analyze", url)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"miner: error: cannot clone {url}: ")
+    assert err.count("\n") == 1
+
+
+def test_empty_repository_is_reported_as_nothing_to_analyse(
+    run: Run, built_fixture: Callable[[str], Path]
+) -> None:
+    code, out, err = run("analyze", built_fixture("empty"))
+    assert (code, err) == (0, "")
+    assert "Nothing to analyse: no commits in the analysed range." in out
+    code, out, _ = run("analyze", built_fixture("empty"), "--format", "json")
+    summary = json.loads(out)["summary"]
+    assert (code, summary["commits_total"], summary["revisit_rate"]) == (0, 0, None)
+
+
+def test_url_and_path_give_the_same_numbers(run: Run, edge: Path) -> None:
+    by_path = json.loads(run("analyze", edge, "--format", "json")[1])
+    by_url = json.loads(run("analyze", f"file://{edge}", "--format", "json")[1])
+    for key in ("summary", "matrices", "revisit_events", "statistics"):
+        assert by_url[key] == by_path[key]
+
+
+def test_every_format_and_command(run: Run, edge: Path, tmp_path: Path) -> None:
+    assert run("analyze", edge, "--format", "csv", "--output", tmp_path / "csv")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
+        f"{name}.csv" for name in (
+            "summary", "phase_stats", "revisits", "revisit_share", "overlap_rate", "transitions",
+            "transition_probabilities", "cooccurrence", "jaccard", "revisit_events",
+            "focus_episodes", "commits",
+        )
+    )
+    assert run("analyze", edge, "--format", "plots", "--output", tmp_path / "plots")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "overlap_rate.png", "revisits.png", "timeline.png", "transitions.png",
+    ]
+    code, out, _ = run("commits", edge, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert len(rows) == 13
+    assert set(rows[0]) >= {
+        "sha", "parents", "author", "email", "authored_at", "committed_at", "subject", "files",
+        "classified", "primary", "labels", "shares", "evidence", "focus", "event",
+    }
+    assert run("commits", edge, "--format", "csv")[1].splitlines()[0].startswith("sha,")
+    assert run("commits", edge)[0] == 0
+
+
+def test_explain_shows_the_evidence_that_made_the_labels(run: Run, edge: Path) -> None:
+    commits = json.loads(
+        "[" + ",".join(run("commits", edge, "--format", "jsonl")[1].splitlines()) + "]"
+    )
+    classified = next(c for c in commits if c["evidence"] and c["evidence"][0]["kind"] != "trailer")
+    code, out, _ = run("explain", edge, classified["sha"])
+    assert code == 0
+    for evidence in classified["evidence"]:
+        assert evidence["rule"] in out
+    assert f"primary  {classified['primary']}" in out
+    assert f"focus    {classified['focus']}" in out
+
+
+def test_explain_a_skipped_merge_says_why(run: Run, edge: Path, git: Callable[..., str]) -> None:
+    merge = git(edge, "rev-list", "--merges", "-n1", "HEAD").strip()
+    code, out, err = run("explain", edge, merge)
+    assert (code, out) == (2, "")
+    assert "is not among the analysed commits" in err
+
+
+def test_json_is_byte_identical_across_runs(run: Run, edge: Path) -> None:
+    assert run("analyze", edge, "--format", "json")[1] == run("analyze", edge, "--format", "json")[1]
