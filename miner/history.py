@@ -634,6 +634,7 @@ def iter_commits_pydriller(repo: Repository, options: HistoryOptions) -> Iterato
     - merges carry no files, also in mainline mode (PyDriller never diffs a merge);
     - messages lose all surrounding whitespace (``Commit.msg`` is stripped);
     - paths that are not UTF-8 have U+FFFD where the git backend keeps ``\\xNN`` escapes;
+    - a message stored in a declared legacy encoding is decoded as UTF-8 (U+FFFD), not re-encoded;
     - with ``churn``, binary files count 0 added and 0 deleted lines instead of unknown (None).
 
     PyDriller writes ``blame.markUnblamableLines`` into the repository's configuration when it
