@@ -383,3 +383,9 @@ def test_rules_init_outside_a_repository(
     assert capsys.readouterr().err == (
         f"miner: error: not a git repository (or any parent): {tmp_path}\n"
     )
+
+
+def test_packaged_default_passes_full_validation() -> None:
+    # load_rules() skips validation of the packaged file for speed; this keeps that safe.
+    packaged = Path(__file__).resolve().parents[1] / "config" / "phase_rules.yaml"
+    assert check_rules_file(packaged) == []
