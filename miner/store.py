@@ -16,7 +16,8 @@ Layout (schema version 1; ``PRAGMA application_id`` marks the file as ours and
     classifications(key, sha, data)   one Classification (JSON), per classification key
 
 The *history mode* names everything that changes what git returns for a commit: first-parent
-diffs of merges, line counts (``--churn``) and the repository's ``.mailmap``. The
+diffs of merges, line counts (``--churn``), the repository's ``.mailmap`` and a history backend
+other than git (those read the whole range each time; only classifications are reused). The
 *classification key* adds the rules digest, ``min_share`` and the ``--include``/``--exclude``
 path filters (they change the files a commit is classified on).
 
@@ -109,8 +110,9 @@ def default_location(git_dir: str | Path, target: str, *, url: bool, cache_home:
 def history_mode(options: HistoryOptions, mailmap: bytes | None) -> str:
     """What changes the stored form of a commit: merge diffs, line counts, the mailmap."""
     mailmap_hash = hashlib.sha256(mailmap).hexdigest()[:16] if mailmap is not None else "none"
+    backend = "" if options.backend == "git" else f"backend={options.backend};"
     return (
-        f"first_parent={int(options.first_parent)};churn={int(options.churn)};"
+        f"{backend}first_parent={int(options.first_parent)};churn={int(options.churn)};"
         f"mailmap={mailmap_hash}"
     )
 
@@ -454,6 +456,11 @@ def stored_records(
 ) -> tuple[list[CommitRecord], int]:
     """Every record of the range in topological order, reading from git only those the store
     lacks (and storing them). Returns the records and how many were read from git."""
+    if options.backend != "git":
+        # Reading a chosen set of commits is a git-backend feature: other backends read the
+        # whole range (their classifications are still reused).
+        records = list(iter_commits(repo, options))
+        return records, len(records)
     stored = store.commit_shas(mode)
     if not stored:
         # Nothing to reuse: one streamed git log gives both the records and their order.

@@ -187,6 +187,9 @@ def test_history_mode_names_merge_diffs_churn_and_mailmap() -> None:
     assert history_mode(HistoryOptions(first_parent=True, churn=True), b"A <a@x>") == (
         f"first_parent=1;churn=1;mailmap={digest}"
     )
+    assert history_mode(HistoryOptions(backend="pydriller"), None) == (
+        "backend=pydriller;first_parent=0;churn=0;mailmap=none"
+    )
 
 
 # -- incremental correctness -------------------------------------------------------------------
@@ -241,6 +244,18 @@ def test_changed_rules_reclassify_from_the_store(repo: Repo, tmp_path: Path) -> 
     assert changed != fresh_json(repo.path)
     assert store_run(repo.path, cache, min_share=0.5) == StoreStats(0, 10, 10)
     assert cached_json(repo.path, cache, min_share=0.5) == fresh_json(repo.path, min_share=0.5)
+
+
+def test_another_backend_reads_everything_but_reuses_classifications(
+    repo: Repo, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache.sqlite"
+    assert store_run(repo.path, cache, backend="pydriller") == StoreStats(10, 0, 10)
+    repo.commit(2)
+    assert store_run(repo.path, cache, backend="pydriller") == StoreStats(11, 0, 1)
+    assert cached_json(repo.path, cache, backend="pydriller") == fresh_json(
+        repo.path, backend="pydriller"
+    )
 
 
 def test_a_changed_mailmap_reads_the_commits_again(repo: Repo, tmp_path: Path) -> None:
