@@ -203,8 +203,12 @@ def _read_text(path: Path) -> str:
 
 
 def _parse_yaml(text: str) -> Any:
-    """Safe YAML parsing, with libyaml's C parser when it is available (several times faster)."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    """Safe YAML parsing with libyaml's C parser when available (several times faster); errors
+    come from the pure-Python parser, whose messages are the same on every machine."""
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
 
 
 def _build(source: str, text: str, *, validate: bool = True) -> tuple[Rules | None, list[str]]:
