@@ -43,13 +43,7 @@ def build_parser() -> Parser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as missing:
-            if missing.name != name:
-                raise
-            continue
-        module.register(subparsers)
+        import_module(name).register(subparsers)
     return parser
 
 
