@@ -431,12 +431,18 @@ class StoredClassifier:
     def __init__(self, rules: Rules, known: dict[str, str]) -> None:
         self._classifier = Classifier(rules)
         self._known = known
+        # Commits often classify identically (same rules hit, same paths): decode each distinct
+        # row once and share the frozen result.
+        self._decoded: dict[str, Classification] = {}
         self.computed: list[tuple[str, Classification]] = []
 
     def __call__(self, record: CommitRecord, files: Sequence[FileChange]) -> Classification:
         data = self._known.get(record.sha)
         if data is not None:
-            return decode_classification(data)
+            decoded = self._decoded.get(data)
+            if decoded is None:
+                decoded = self._decoded[data] = decode_classification(data)
+            return decoded
         classification = self._classifier.classify(record.message, files)
         self.computed.append((record.sha, classification))
         return classification
