@@ -29,7 +29,9 @@ def _terminal(analysis: Analysis, output: Path | None, console: Console) -> None
     with output.open("w", encoding="utf-8") as handle:
         terminal.render(
             analysis,
-            Console(file=handle, width=console.width, color_system=None, markup=False, highlight=False),
+            Console(
+                file=handle, width=console.width, color_system=None, markup=False, highlight=False
+            ),
         )
 
 

@@ -13,8 +13,17 @@ if TYPE_CHECKING:
     from miner.analysis import AnalysedCommit
 
 CSV_COLUMNS = (
-    "sha", "authored_at", "author", "email", "subject", "files", "classified",
-    "primary", "labels", "focus", "event",
+    "sha",
+    "authored_at",
+    "author",
+    "email",
+    "subject",
+    "files",
+    "classified",
+    "primary",
+    "labels",
+    "focus",
+    "event",
 )
 
 
@@ -29,8 +38,13 @@ def commit_document(commit: AnalysedCommit) -> dict[str, Any]:
         "committed_at": record.committed_at.isoformat(),
         "subject": record.subject,
         "files": [
-            {"path": f.path, "old_path": f.old_path, "status": f.status,
-             "added": f.added, "deleted": f.deleted}
+            {
+                "path": f.path,
+                "old_path": f.old_path,
+                "status": f.status,
+                "added": f.added,
+                "deleted": f.deleted,
+            }
             for f in record.files
         ],
         "classified": c.classified,
@@ -38,8 +52,13 @@ def commit_document(commit: AnalysedCommit) -> dict[str, Any]:
         "labels": list(c.labels),
         "shares": plain(dict(c.shares)),
         "evidence": [
-            {"rule": e.rule, "phase": e.phase, "kind": e.kind, "match": e.match,
-             "weight": plain(e.weight)}
+            {
+                "rule": e.rule,
+                "phase": e.phase,
+                "kind": e.kind,
+                "match": e.match,
+                "weight": plain(e.weight),
+            }
             for e in c.evidence
         ],
         "reasons": list(c.reasons),
@@ -61,9 +80,19 @@ def render_csv(commits: tuple[AnalysedCommit, ...]) -> str:
     writer.writerow(CSV_COLUMNS)
     for commit in commits:
         doc = commit_document(commit)
-        writer.writerow([
-            doc["sha"], doc["authored_at"], doc["author"], doc["email"], doc["subject"],
-            len(doc["files"]), doc["classified"], doc["primary"], ";".join(doc["labels"]),
-            doc["focus"] or "", doc["event"] or "",
-        ])
+        writer.writerow(
+            [
+                doc["sha"],
+                doc["authored_at"],
+                doc["author"],
+                doc["email"],
+                doc["subject"],
+                len(doc["files"]),
+                doc["classified"],
+                doc["primary"],
+                ";".join(doc["labels"]),
+                doc["focus"] or "",
+                doc["event"] or "",
+            ]
+        )
     return out.getvalue()

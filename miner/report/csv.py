@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from miner.report.commits import render_csv
-from miner.report.json import event_document, episode_document
+from miner.report.json import episode_document, event_document
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
@@ -19,12 +19,26 @@ def tables(analysis: Analysis) -> dict[str, pd.DataFrame]:
     m = analysis.matrices
     events = pd.DataFrame(
         [
-            {**doc, "commits": len(doc["commits"]), "first_commit": doc["commits"][0],
-             "reasons": ";".join(doc["reasons"])}
+            {
+                **doc,
+                "commits": len(doc["commits"]),
+                "first_commit": doc["commits"][0],
+                "reasons": ";".join(doc["reasons"]),
+            }
             for doc in map(event_document, analysis.sequence.revisit_events)
         ],
-        columns=["from", "to", "direction", "commits", "first_commit", "start", "end",
-                 "reasons", "returned_after_commits", "churn"],
+        columns=[
+            "from",
+            "to",
+            "direction",
+            "commits",
+            "first_commit",
+            "start",
+            "end",
+            "reasons",
+            "returned_after_commits",
+            "churn",
+        ],
     )
     episodes = pd.DataFrame(
         [episode_document(e) for e in analysis.sequence.episodes],

@@ -23,9 +23,13 @@ def commits_table(analysis: Analysis) -> Table:
         table.add_column(name, overflow="fold" if name == "subject" else "ellipsis")
     for c in analysis.commits:
         table.add_row(
-            c.record.sha[:10], c.record.authored_at.date().isoformat(),
-            c.classification.primary or "unclassified", ", ".join(c.classification.labels),
-            c.focus or "", c.event or "", Text(c.record.subject),
+            c.record.sha[:10],
+            c.record.authored_at.date().isoformat(),
+            c.classification.primary or "unclassified",
+            ", ".join(c.classification.labels),
+            c.focus or "",
+            c.event or "",
+            Text(c.record.subject),
         )
     return table
 
@@ -40,7 +44,9 @@ def scores(commit: AnalysedCommit) -> dict[str, float]:
 def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None:
     record, c = commit.record, commit.classification
     console.print(Text(f"commit {record.sha}", style="bold"))
-    console.print(Text(f"author   {record.author} <{record.email}>  {record.authored_at.isoformat()}"))
+    console.print(
+        Text(f"author   {record.author} <{record.email}>  {record.authored_at.isoformat()}")
+    )
     console.print(Text(f"subject  {record.subject}"))
     files = record.files
     for change in files[:MAX_FILES]:
@@ -63,11 +69,16 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
         for phase in analysis.phases:
             if phase in c.shares:
                 label = "primary" if phase == c.primary else ("yes" if phase in c.labels else "")
-                table.add_row(phase, f"{totals.get(phase, 0.0):.3f}",
-                              f"{100 * c.shares[phase]:.1f}%", label)
+                table.add_row(
+                    phase, f"{totals.get(phase, 0.0):.3f}", f"{100 * c.shares[phase]:.1f}%", label
+                )
         console.print(table)
-    console.print(Text(f"labels   {', '.join(c.labels) or '–'}  "
-                       f"(share ≥ {analysis.rules.min_share:g}; source: {c.source})"))
+    console.print(
+        Text(
+            f"labels   {', '.join(c.labels) or '–'}  "
+            f"(share ≥ {analysis.rules.min_share:g}; source: {c.source})"
+        )
+    )
     console.print(Text(f"primary  {c.primary or 'unclassified'}"))
     console.print(Text(f"reasons  {', '.join(c.reasons) or '–'}"))
     console.print(Text(f"focus    {commit.focus or '– (unclassified commits are not sequenced)'}"))
@@ -79,6 +90,8 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
 def _event_detail(analysis: Analysis, commit: AnalysedCommit) -> str:
     for event in analysis.sequence.revisit_events:
         if commit.record.sha in event.commits:
-            return (f" ({event.source} → {event.target}, {event.direction}, "
-                    f"reasons: {', '.join(event.reasons)})")
+            return (
+                f" ({event.source} → {event.target}, {event.direction}, "
+                f"reasons: {', '.join(event.reasons)})"
+            )
     return ""

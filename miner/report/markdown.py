@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,8 +16,8 @@ TOP_EVENTS = 10
 MAX_EPISODES = 25
 
 
-def table(header: list[str], rows: list[list[str]] | list[tuple[str, ...]]) -> str:
-    def line(cells: list[str] | tuple[str, ...]) -> str:
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(escape(c) for c in cells) + " |"
 
     align = "|" + "|".join("---" for _ in header) + "|"
@@ -26,8 +27,11 @@ def table(header: list[str], rows: list[list[str]] | list[tuple[str, ...]]) -> s
 def escape(value: str) -> str:
     """Repository text is data: it must not break the table or inject markup."""
     return (
-        value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-        .replace("<", "&lt;").replace(">", "&gt;")
+        value.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
     )
 
 
@@ -49,11 +53,27 @@ def render(analysis: Analysis) -> str:
         table(["", ""], text.summary_items(analysis)),
         "### Phase distribution\n",
         table(
-            ["phase", "commits", "share", "labelled", "churn", "first seen", "last seen",
-             "active days"],
             [
-                [r.phase, r.commits, r.share, r.labelled, r.churn, r.first_seen, r.last_seen,
-                 r.active_days]
+                "phase",
+                "commits",
+                "share",
+                "labelled",
+                "churn",
+                "first seen",
+                "last seen",
+                "active days",
+            ],
+            [
+                [
+                    r.phase,
+                    r.commits,
+                    r.share,
+                    r.labelled,
+                    r.churn,
+                    r.first_seen,
+                    r.last_seen,
+                    r.active_days,
+                ]
                 for r in text.phase_rows(analysis)
             ],
         ),
@@ -62,14 +82,26 @@ def render(analysis: Analysis) -> str:
         "### Revisit events\n",
         matrix(analysis.matrices.revisits, percent=False),
         f"### Top revisit events (of {len(analysis.sequence.revisit_events)})\n",
-        table(["from → to", "direction", "commits", "start", "reasons", "returned after",
-               "first commit"], text.event_rows(analysis, TOP_EVENTS))
-        if analysis.sequence.revisit_events else "No revisit events.\n",
+        table(
+            [
+                "from → to",
+                "direction",
+                "commits",
+                "start",
+                "reasons",
+                "returned after",
+                "first commit",
+            ],
+            text.event_rows(analysis, TOP_EVENTS),
+        )
+        if analysis.sequence.revisit_events
+        else "No revisit events.\n",
         "### Transitions\n",
         matrix(analysis.matrices.transitions, percent=False),
         f"### Focus timeline ({len(analysis.sequence.episodes)} episodes)\n",
-        table(["#", "focus", "commits", "from", "to", ""],
-              text.episode_rows(analysis, MAX_EPISODES)),
+        table(
+            ["#", "focus", "commits", "from", "to", ""], text.episode_rows(analysis, MAX_EPISODES)
+        ),
         "### Statistics\n",
         table(["test", "n", "reading"], text.statistic_readings(analysis)),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,12 +10,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from miner.report.text import short  # noqa: E402
+from miner.report.text import short
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
@@ -38,8 +39,15 @@ def heatmap(frame: pd.DataFrame, title: str, path: Path, *, percent: bool) -> Pa
     for (row, col), value in np.ndenumerate(values):
         if np.isfinite(value) and value > 0:
             label = f"{100 * value:.0f}%" if percent else f"{value:.0f}"
-            ax.text(col, row, label, ha="center", va="center", fontsize=7,
-                    color="white" if value > 0.6 * peak else "black")
+            ax.text(
+                col,
+                row,
+                label,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value > 0.6 * peak else "black",
+            )
     fig.colorbar(image, ax=ax, shrink=0.8)
     fig.tight_layout()
     fig.savefig(path, metadata=PNG_METADATA)
@@ -52,15 +60,24 @@ def timeline(analysis: Analysis, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 4.5), dpi=110)
     commits = [c for c in analysis.commits if c.classification.primary is not None]
     if commits:
-        when = [c.record.authored_at for c in commits]
+        when = np.array(
+            [c.record.authored_at.astimezone(UTC).replace(tzinfo=None) for c in commits],
+            dtype="datetime64[s]",
+        )
         primary = [phases.index(c.classification.primary or "") for c in commits]
         focus = [phases.index(c.focus or "") for c in commits]
         ax.scatter(when, primary, s=10, color="tab:blue", label="primary phase", zorder=3)
         ax.step(when, focus, where="post", color="tab:orange", label="focus", linewidth=1.5)
         revisit = [i for i, c in enumerate(commits) if c.event == "revisit"]
-        ax.scatter([when[i] for i in revisit], [primary[i] for i in revisit], s=40,
-                   facecolors="none", edgecolors="tab:red", label="revisit", zorder=4)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.scatter(
+            [when[i] for i in revisit],
+            [primary[i] for i in revisit],
+            s=40,
+            facecolors="none",
+            edgecolors="tab:red",
+            label="revisit",
+            zorder=4,
+        )
     ax.set_yticks(range(len(phases)), [short(p) for p in phases])
     ax.set_title("Phase and focus over time")
     ax.legend(loc="upper left", fontsize=8)
@@ -74,11 +91,20 @@ def write(analysis: Analysis, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     m = analysis.matrices
     return [
-        heatmap(m.overlap_rate, "Overlap rate (focus → phase)", directory / "overlap_rate.png",
-                percent=True),
-        heatmap(m.revisits, "Revisit events (focus → phase)", directory / "revisits.png",
-                percent=False),
-        heatmap(m.transition_probabilities, "Transition probabilities",
-                directory / "transitions.png", percent=True),
+        heatmap(
+            m.overlap_rate,
+            "Overlap rate (focus → phase)",
+            directory / "overlap_rate.png",
+            percent=True,
+        ),
+        heatmap(
+            m.revisits, "Revisit events (focus → phase)", directory / "revisits.png", percent=False
+        ),
+        heatmap(
+            m.transition_probabilities,
+            "Transition probabilities",
+            directory / "transitions.png",
+            percent=True,
+        ),
         timeline(analysis, directory / "timeline.png"),
     ]

@@ -16,7 +16,9 @@ def read_statistic(name: str, values: Statistic) -> str:
     if "undefined" in values:
         return f"not defined: {values['undefined']}"
     reader = READERS.get(name)
-    return reader(values) if reader is not None else ", ".join(f"{k}={v}" for k, v in values.items())
+    return (
+        reader(values) if reader is not None else ", ".join(f"{k}={v}" for k, v in values.items())
+    )
 
 
 def _p(value: float) -> str:
@@ -25,10 +27,15 @@ def _p(value: float) -> str:
 
 def _independence(s: Statistic) -> str:
     flagged = ", ".join(f"{a} → {b}" for a, b in s["flagged"][:4]) or "none"
-    verdict = ("revisits depend on the phase in focus" if s["p_value"] < ALPHA
-               else "no evidence that revisit targets depend on the phase in focus")
-    return (f"{verdict}: chi-square {s['chi2']:.2f}, df {s['df']}, {_p(s['p_value'])}, "
-            f"Cramér's V {s['cramers_v']:.2f}; cells beyond ±1.96: {flagged}")
+    verdict = (
+        "revisits depend on the phase in focus"
+        if s["p_value"] < ALPHA
+        else "no evidence that revisit targets depend on the phase in focus"
+    )
+    return (
+        f"{verdict}: chi-square {s['chi2']:.2f}, df {s['df']}, {_p(s['p_value'])}, "
+        f"Cramér's V {s['cramers_v']:.2f}; cells beyond ±1.96: {flagged}"
+    )
 
 
 def _linearity(s: Statistic) -> str:
@@ -46,15 +53,22 @@ def _linearity(s: Statistic) -> str:
 
 def _revisit_rate(s: Statistic) -> str:
     rate = s["rate"]
-    return (f"{s['events']} revisit events, {rate:.3f} per classified commit "
-            f"(95% CI {s['ci_low']:.3f}–{s['ci_high']:.3f}, {s['episodes']} focus episodes)")
+    return (
+        f"{s['events']} revisit events, {rate:.3f} per classified commit "
+        f"(95% CI {s['ci_low']:.3f}–{s['ci_high']:.3f}, {s['episodes']} focus episodes)"
+    )
 
 
 def _structure(s: Statistic) -> str:
-    verdict = ("fewer revisits than in a random order: phases were worked on in runs"
-               if s["p_value"] < ALPHA else "revisits no rarer than in a random order")
-    return (f"{verdict}: {s['observed']} observed vs {s['mean_permuted']:.1f} on average over "
-            f"{s['permutations']} shuffles, {_p(s['p_value'])}")
+    verdict = (
+        "fewer revisits than in a random order: phases were worked on in runs"
+        if s["p_value"] < ALPHA
+        else "revisits no rarer than in a random order"
+    )
+    return (
+        f"{verdict}: {s['observed']} observed vs {s['mean_permuted']:.1f} on average over "
+        f"{s['permutations']} shuffles, {_p(s['p_value'])}"
+    )
 
 
 def _trend(s: Statistic) -> str:
@@ -70,8 +84,10 @@ def _trend(s: Statistic) -> str:
 
 def _markov(s: Statistic) -> str:
     top = sorted(s["stationary"].items(), key=lambda item: -item[1])[:3]
-    listed = ", ".join(f"{phase} {share:.0%} (returns every {s['mean_return_time'][phase]:.1f})"
-                       for phase, share in top)
+    listed = ", ".join(
+        f"{phase} {share:.0%} (returns every {s['mean_return_time'][phase]:.1f})"
+        for phase, share in top
+    )
     return f"in the long run the work sits in {listed}"
 
 

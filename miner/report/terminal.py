@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 TOP_EVENTS = 12
 MAX_EPISODES = 40
 # Heatmap steps: white → yellow → orange → red as the overlap grows.
-HEAT = ((0.50, "bold white on red3"), (0.25, "black on dark_orange"), (0.10, "black on yellow3"),
-        (0.0, "black on grey70"))
+HEAT = (
+    (0.50, "bold white on red3"),
+    (0.25, "black on dark_orange"),
+    (0.10, "black on yellow3"),
+    (0.0, "black on grey70"),
+)
 
 
 def render(analysis: Analysis, console: Console) -> None:
@@ -31,13 +35,25 @@ def render(analysis: Analysis, console: Console) -> None:
     for block in (
         summary(analysis),
         phase_distribution(analysis),
-        heatmap(analysis.matrices.overlap_rate, "Overlap rate O (focus → phase)", percent=True,
-                caption="share of the commits made under a focus that went back to another phase"),
-        heatmap(analysis.matrices.revisits, "Revisit events R (focus → phase)", percent=False,
-                caption="number of revisit events"),
+        heatmap(
+            analysis.matrices.overlap_rate,
+            "Overlap rate O (focus → phase)",
+            percent=True,
+            caption="share of the commits made under a focus that went back to another phase",
+        ),
+        heatmap(
+            analysis.matrices.revisits,
+            "Revisit events R (focus → phase)",
+            percent=False,
+            caption="number of revisit events",
+        ),
         top_events(analysis),
-        heatmap(analysis.matrices.transitions, "Transitions T (from → to)", percent=False,
-                caption="consecutive classified commits, self-transitions on the diagonal"),
+        heatmap(
+            analysis.matrices.transitions,
+            "Transitions T (from → to)",
+            percent=False,
+            caption="consecutive classified commits, self-transitions on the diagonal",
+        ),
         focus_timeline(analysis),
         statistics(analysis),
     ):
@@ -67,14 +83,30 @@ def summary(analysis: Analysis) -> Table:
 
 def phase_distribution(analysis: Analysis) -> Table:
     table = Table(title="Phase distribution (primary phase)", box=box.SIMPLE_HEAD)
-    for name, justify in (("phase", "left"), ("commits", "right"), ("share", "right"),
-                          ("", "left"), ("labelled", "right"), ("churn", "right"),
-                          ("first seen", "left"), ("last seen", "left"),
-                          ("active days", "right")):
+    for name, justify in (
+        ("phase", "left"),
+        ("commits", "right"),
+        ("share", "right"),
+        ("", "left"),
+        ("labelled", "right"),
+        ("churn", "right"),
+        ("first seen", "left"),
+        ("last seen", "left"),
+        ("active days", "right"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in text.phase_rows(analysis):
-        table.add_row(row.phase, row.commits, row.share, Text(row.bar, style="cyan"),
-                      row.labelled, row.churn, row.first_seen, row.last_seen, row.active_days)
+        table.add_row(
+            row.phase,
+            row.commits,
+            row.share,
+            Text(row.bar, style="cyan"),
+            row.labelled,
+            row.churn,
+            row.first_seen,
+            row.last_seen,
+            row.active_days,
+        )
     return table
 
 
@@ -106,8 +138,9 @@ def top_events(analysis: Analysis) -> Table | Text:
     if not rows:
         return Text("No revisit events.", style="italic")
     total = len(analysis.sequence.revisit_events)
-    table = Table(title=f"Top revisit events ({len(rows)} of {total}, by commits)",
-                  box=box.SIMPLE_HEAD)
+    table = Table(
+        title=f"Top revisit events ({len(rows)} of {total}, by commits)", box=box.SIMPLE_HEAD
+    )
     for name in ("from → to", "dir", "commits", "when", "reasons", "returned after", "first"):
         table.add_column(name)
     for row in rows:
@@ -115,7 +148,7 @@ def top_events(analysis: Analysis) -> Table | Text:
     return table
 
 
-def focus_timeline(analysis: Analysis) -> Group | Text:
+def focus_timeline(analysis: Analysis) -> Group | Table | Text:
     episodes = analysis.sequence.episodes
     if not episodes:
         return Text("No focus timeline: no classified commits.", style="italic")

@@ -56,8 +56,12 @@ def header_items(analysis: Analysis) -> list[tuple[str, str]]:
         ("repository", repo.path),
         ("head", f"{repo.head or '(no commits)'}" + (f" ({repo.branch})" if repo.branch else "")),
         ("range", opts.revision or "HEAD"),
-        ("merges", "first-parent mainline (each merge = its first-parent diff)"
-         if opts.first_parent else "skipped (their changes belong to the merged commits)"),
+        (
+            "merges",
+            "first-parent mainline (each merge = its first-parent diff)"
+            if opts.first_parent
+            else "skipped (their changes belong to the merged commits)",
+        ),
         ("window", _window(analysis)),
         ("revisits", "backward only" if opts.revisits == "backward" else "backward and forward"),
         ("min share", f"{analysis.rules.min_share:g}"),
@@ -71,8 +75,12 @@ def header_items(analysis: Analysis) -> list[tuple[str, str]]:
     if opts.churn:
         items.append(("churn", "line counts mined (--churn)"))
     if repo.shallow:
-        items.append(("shallow", "yes: only part of the history was seen; "
-                                 "fetch it all with `git fetch --unshallow`"))
+        items.append(
+            (
+                "shallow",
+                "yes: only part of the history was seen; fetch it all with `git fetch --unshallow`",
+            )
+        )
     return items
 
 
