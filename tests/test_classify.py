@@ -292,3 +292,76 @@ def test_classify_command_rejects_bad_json_with_its_line(
         "miner: error: <stdin>: line 3: invalid JSON: Expecting property name enclosed in "
         "double quotes\n"
     )
+
+
+# ------------------------------------------------------ default rules: conventions, not commits
+
+# (message, paths, expected primary, expected labels)
+CONVENTION_CASES = [
+    # a detect-secrets baseline is a security file, not a model baseline
+    ("Update detect-secrets baseline", [".secrets.baseline"], "governance_compliance",
+     ("governance_compliance",)),
+    # metrics/scores JSON of a Grafana dashboard is monitoring, not DVC model metrics
+    ("Add score panel", ["monitoring/grafana/dashboards/scores.json"], "monitoring",
+     ("monitoring",)),
+    # a notebook named by its topic votes for that topic only
+    ("Add notebook", ["notebooks/01-eda.ipynb"], "data_preparation", ("data_preparation",)),
+    ("Add notebook", ["notebooks/02-clean.ipynb"], "data_preparation", ("data_preparation",)),
+    ("Add notebook", ["notebooks/05-deploy.ipynb"], "model_deployment", ("model_deployment",)),
+    ("Add notebook", ["notebooks/scratch.ipynb"], "model_development", ("model_development",)),
+    # cookiecutter-data-science: download scripts under src/data are acquisition only,
+    # make_dataset is acquisition + preparation, predict_model is model development
+    ("Add script", ["src/data/download_raw.py"], "data_acquisition", ("data_acquisition",)),
+    ("Add script", ["src/data/make_dataset.py"], "data_acquisition",
+     ("data_acquisition", "data_preparation")),
+    ("Add script", ["src/models/predict_model.py"], "model_development",
+     ("model_development",)),
+    ("Add script", ["src/models/train_model.py"], "model_development", ("model_development",)),
+    # a package named after the prediction task is not serving code
+    ("Add protocol", ["taxi_duration_prediction/models.py"], "model_development",
+     ("model_development",)),
+    # a deploy workflow is deployment; a CI-worded message adds management
+    ("Update deploy.yml", [".github/workflows/deploy.yml"], "model_deployment",
+     ("model_deployment",)),
+    ("Add deploy workflow", [".github/workflows/deploy.yml"], "model_deployment",
+     ("model_deployment", "management")),
+    # tests take the phase of the component under test (guideline), with management beside
+    ("Add tests", ["tests/test_features.py"], "data_preparation",
+     ("data_preparation", "management")),
+    # requirements documents are problem definition; requirements files are management
+    ("Write the requirements document", ["docs/notes.md"], "problem_definition",
+     ("problem_definition",)),
+    ("Gather requirements from the retention team", ["docs/notes.md"], "problem_definition",
+     ("problem_definition",)),
+    ("Bump requirements", ["requirements.txt"], "management", ("management",)),
+    # a drift alert as the cause of retraining is a reason, not monitoring work
+    ("Retrain after the drift alert", ["src/models/train.py"], "model_development",
+     ("model_development",)),
+    # ORM models of a web app are app code
+    ("Add user model", ["app/models/user.py"], "model_deployment", ("model_deployment",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "paths", "primary", "labels"), CONVENTION_CASES)
+def test_default_rules_follow_the_conventions(
+    message: str, paths: list[str], primary: str, labels: tuple[str, ...]
+) -> None:
+    result = run(load_rules(), message, *paths)
+    assert (result.primary, result.labels) == (primary, labels)
+
+
+REASON_CASES = [
+    ("Fit a logistic regression baseline", ["src/models/train.py"], ()),
+    ("Calibrate scores with isotonic regression", ["src/models/calibrate.py"], ()),
+    ("Fix regression in the scoring endpoint", ["serving/app.py"], ("bug_fix",)),
+    ("Retrain after the drift alert", ["src/models/train.py"], ("drift",)),
+    ("Write the requirements document", ["docs/notes.md"], ()),
+    ("Bump requirements", ["requirements.txt"], ("dependency_update",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "paths", "reasons"), REASON_CASES)
+def test_default_reasons_follow_the_conventions(
+    message: str, paths: list[str], reasons: tuple[str, ...]
+) -> None:
+    assert run(load_rules(), message, *paths).reasons == reasons
