@@ -365,3 +365,47 @@ def test_default_reasons_follow_the_conventions(
     message: str, paths: list[str], reasons: tuple[str, ...]
 ) -> None:
     assert run(load_rules(), message, *paths).reasons == reasons
+
+
+# the named collisions and conventions beyond the fixture project
+MORE_CONVENTION_CASES = [
+    # `feat:` and new product features are not feature engineering
+    ("feat: add new features to the web app", ["app/main.py"], "model_deployment",
+     ("model_deployment",)),
+    # performance of a model is accuracy, performance of code is speed
+    ("Performance improvement of the model", ["src/models/train.py"], "model_development",
+     ("model_development",)),
+    ("Performance improvement of the data loader", ["src/data/loader.py"], "scalability",
+     ("scalability", "data_preparation")),
+    # dbt models are SQL transformations, with their schema YAML
+    ("Add dbt schema", ["models/staging/schema.yml"], "data_preparation", ("data_preparation",)),
+    # Kedro's data_processing pipeline: orchestration plus the step's phase
+    ("Add Kedro pipeline", ["src/proj/pipelines/data_processing/nodes.py"], "management",
+     ("management", "data_preparation")),
+    # secret scanners are security; model metrics named in the message are model work
+    ("Add gitleaks config", [".gitleaks.toml"], "governance_compliance",
+     ("governance_compliance",)),
+    ("Add evaluation metrics", ["src/metrics.py"], "model_development", ("model_development",)),
+    # an image for training jobs is not the serving image
+    ("Add image", ["docker/train.Dockerfile"], "model_development", ("model_development",)),
+    # "comments" filtering is data work; code comments are maintenance
+    ("Add stars and comments filtering", ["preprocessing/filtering.py"], "data_preparation",
+     ("data_preparation",)),
+    ("Add comments", ["preprocessing/filtering.py"], "management",
+     ("management", "data_preparation")),
+    # a pip constraints file is a dependency file, not training code
+    ("Update constraints", ["constraints.txt"], "management", ("management",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "paths", "primary", "labels"), MORE_CONVENTION_CASES)
+def test_default_rules_handle_the_named_collisions(
+    message: str, paths: list[str], primary: str, labels: tuple[str, ...]
+) -> None:
+    result = run(load_rules(), message, *paths)
+    assert (result.primary, result.labels) == (primary, labels)
+
+
+def test_model_performance_is_not_a_scaling_need() -> None:
+    result = run(load_rules(), "Improve model performance", "src/models/train.py")
+    assert result.reasons == ("model_performance",)
