@@ -30,8 +30,8 @@ from miner.history import (
     resolve_revision,
 )
 from miner.matrices import Matrices, build_matrices
-from miner.revisits import SequenceAnalysis, SequenceOptions, Step, analyse_sequence
 from miner.notes import read_notes
+from miner.revisits import SequenceAnalysis, SequenceOptions, Step, analyse_sequence
 from miner.rules import REPOSITORY_RULES, Rules, compile_glob, load_rules, rules_from_text
 from miner.stats import compute_statistics, phase_statistics
 
@@ -217,7 +217,16 @@ class Analysis:
                 }
                 for c in self.commits
             ],
-            columns=["sha", "authored_at", "author", "subject", "primary", "labels", "focus", "event"],
+            columns=[
+                "sha",
+                "authored_at",
+                "author",
+                "subject",
+                "primary",
+                "labels",
+                "focus",
+                "event",
+            ],
         )
 
     def option_values(self) -> dict[str, Any]:
@@ -236,9 +245,7 @@ class Analysis:
         return values
 
 
-def analyze(
-    path: str, *, progress: ProgressCallback | None = None, **options: Any
-) -> Analysis:
+def analyze(path: str, *, progress: ProgressCallback | None = None, **options: Any) -> Analysis:
     """Analyse the repository at ``path`` (work tree, bare repository or URL).
 
     ``options`` are the fields of ``AnalysisOptions``; ``progress`` is called with the number of
@@ -264,20 +271,41 @@ def explain(path: str, commit: str, /, **options: Any) -> tuple[Analysis, Analys
     )
 
 
-def _analyse(repo: Repository, settings: AnalysisOptions, progress: ProgressCallback | None) -> Analysis:
+def _analyse(
+    repo: Repository, settings: AnalysisOptions, progress: ProgressCallback | None
+) -> Analysis:
     rules = repository_rules(repo, settings.rules)
     if settings.min_share is not None:
         rules = rules.with_min_share(settings.min_share)
+    commits, counts, notices = _mine_commits(repo, rules, settings, progress)
+    return build_analysis(
+        repo.info, settings, rules, apply_notes(repo, rules, commits), counts, notices=notices
+    )
+
+
+def _mine_commits(
+    repo: Repository, rules: Rules, settings: AnalysisOptions, progress: ProgressCallback | None
+) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts, tuple[str, ...]]:
+    """Mine through the store when asked; a store that cannot be used at its *default* place
+    (e.g. a read-only repository) only costs speed, so the run goes on without it and says so."""
+    notices: tuple[str, ...] = ()
     if settings.use_cache:
-        commits, counts = _mine_cached(repo, rules, settings)
-        if progress is not None:
-            progress(len(commits))
-    else:
-        records = iter_commits(repo, settings.history())
-        if progress is not None:
-            records = _reporting(records, progress)
-        commits, counts = mine(records, rules, settings)
-    return build_analysis(repo.info, settings, rules, apply_notes(repo, rules, commits), counts)
+        from miner.store import StoreError
+
+        try:
+            commits, counts = _mine_cached(repo, rules, settings)
+        except StoreError as error:
+            if settings.cache is not None:
+                raise
+            notices = (f"incremental cache not used: {error}",)
+        else:
+            if progress is not None:
+                progress(len(commits))
+            return commits, counts, notices
+    records = iter_commits(repo, settings.history())
+    if progress is not None:
+        records = _reporting(records, progress)
+    return (*mine(records, rules, settings), notices)
 
 
 def repository_rules(repo: Repository, path: str | None) -> Rules:
@@ -325,7 +353,9 @@ def expected_commit_count(path: str, **options: Any) -> int:
         return count_commits(repo, settings.history())
 
 
-def _reporting(records: Iterable[CommitRecord], progress: ProgressCallback) -> Iterator[CommitRecord]:
+def _reporting(
+    records: Iterable[CommitRecord], progress: ProgressCallback
+) -> Iterator[CommitRecord]:
     for read, record in enumerate(records, start=1):
         yield record
         progress(read)
@@ -363,7 +393,11 @@ def mine(
     and classify the rest (with ``classify`` when given: the store answers from its rows)."""
     if classify is None:
         classify = _rules_classifier(rules)
-    authors = re.compile("|".join(f"(?:{p})" for p in settings.author_patterns)) if settings.author_patterns else None
+    authors = (
+        re.compile("|".join(f"(?:{p})" for p in settings.author_patterns))
+        if settings.author_patterns
+        else None
+    )
     paths = _PathFilter(settings.include, settings.exclude)
     merges = excluded_authors = excluded_paths = 0
     kept: list[tuple[CommitRecord, Classification]] = []
@@ -422,16 +456,20 @@ def build_analysis(
     rules: Rules,
     commits: list[tuple[CommitRecord, Classification]],
     counts: MiningCounts,
+    *,
+    notices: tuple[str, ...] = (),
 ) -> Analysis:
     """Everything after mining: pure, so the cache and the hook can reuse it."""
     steps = to_steps(commits)
     sequence = analyse_sequence(steps, rules.phases, settings.sequence())
     matrices = build_matrices(steps, sequence, rules.phases)
-    focus = dict(zip((s.sha for s in steps), zip(sequence.focus, sequence.events, strict=True), strict=True))
+    focus = dict(
+        zip((s.sha for s in steps), zip(sequence.focus, sequence.events, strict=True), strict=True)
+    )
     analysed = tuple(
         AnalysedCommit(record, c, *focus.get(record.sha, (None, None))) for record, c in commits
     )
-    warnings = tuple(
+    warnings = notices + tuple(
         f"{record.sha[:12]}: {warning}" for record, c in commits for warning in c.warnings
     )
     return Analysis(

@@ -26,7 +26,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -692,3 +692,51 @@ def _pydriller_change(change: Any, *, churn: bool) -> FileChange:
         added=change.added_lines if churn else None,
         deleted=change.deleted_lines if churn else None,
     )
+
+
+def rev_list(repo: Repository, options: HistoryOptions) -> list[str]:
+    """The shas of the range in ``git rev-list --topo-order --reverse`` order (the order
+    :func:`miner.history.iter_commits` yields them in)."""
+    revision = _revision_arguments(repo, options)
+    if revision is None:
+        return []
+    result = subprocess.run(
+        _git_command(repo, "rev-list", "--topo-order", "--reverse", *revision),
+        cwd=repo.work_tree or repo.git_dir,
+        env=git_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RepositoryError(f"git rev-list failed: {message[-1] if message else 'no output'}")
+    return result.stdout.decode("ascii").split()
+
+
+def read_commits(
+    repo: Repository, options: HistoryOptions, shas: Sequence[str]
+) -> Iterator[CommitRecord]:
+    """The records of exactly ``shas`` (any order), read by one ``git log --no-walk``."""
+    if not shas:
+        return
+    command = log_command(
+        repo, options, ["--no-walk=unsorted", "--stdin", "--end-of-options", "--"]
+    )
+    with tempfile.TemporaryFile() as stderr, tempfile.TemporaryFile() as stdin:
+        stdin.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))
+        stdin.seek(0)
+        result = subprocess.run(
+            command,
+            cwd=repo.work_tree or repo.git_dir,
+            env=git_environment(),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            check=False,
+        )
+        if result.returncode != 0:
+            stderr.seek(0)
+            lines = stderr.read().decode("utf-8", "replace").strip().splitlines()
+            raise RepositoryError(f"git log failed: {lines[-1] if lines else 'no output'}")
+    yield from parse_log([result.stdout])

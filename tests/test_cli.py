@@ -4,6 +4,7 @@ the commands and formats work end to end on real repositories."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,13 +45,15 @@ def test_not_a_repository(run: Run, tmp_path: Path) -> None:
 
 
 def test_unknown_revision(run: Run, edge: Path) -> None:
-    assert_one_line_error(run("analyze", edge, "--rev", "nosuch"),
-                          "unknown revision or branch: nosuch")
+    assert_one_line_error(
+        run("analyze", edge, "--rev", "nosuch"), "unknown revision or branch: nosuch"
+    )
 
 
 def test_unknown_branch(run: Run, edge: Path) -> None:
-    assert_one_line_error(run("analyze", edge, "--branch", "nosuch"),
-                          "unknown revision or branch: nosuch")
+    assert_one_line_error(
+        run("analyze", edge, "--branch", "nosuch"), "unknown revision or branch: nosuch"
+    )
 
 
 def test_invalid_yaml_names_its_line(run: Run, edge: Path, tmp_path: Path) -> None:
@@ -98,20 +101,29 @@ def test_rule_naming_an_unknown_phase(run: Run, edge: Path, tmp_path: Path) -> N
 
 def test_unreadable_rules_file(run: Run, edge: Path, tmp_path: Path) -> None:
     missing = tmp_path / "missing.yaml"
-    assert_one_line_error(run("analyze", edge, "--rules", missing),
-                          f"{missing}: cannot read rules file: no such file")
+    assert_one_line_error(
+        run("analyze", edge, "--rules", missing), f"{missing}: cannot read rules file: no such file"
+    )
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("--revisits", "sideways"),
-         "argument --revisits: invalid choice: 'sideways' (choose from 'all', 'backward')"),
-        (("--window", "soon"), "--window must be a number of commits or a span like 14d, not 'soon'"),
+        (
+            ("--revisits", "sideways"),
+            "argument --revisits: invalid choice: 'sideways' (choose from 'all', 'backward')",
+        ),
+        (
+            ("--window", "soon"),
+            "--window must be a number of commits or a span like 14d, not 'soon'",
+        ),
         (("--window", "0"), "--window must be at least 1 commit, not 0"),
         (("--min-share", "2"), "--min-share must be in (0, 1], not 2.0"),
-        (("--exclude-author", "(bot"), "--exclude-author: invalid regex '(bot': missing ), "
-                                        "unterminated subpattern at position 0"),
+        (
+            ("--exclude-author", "(bot"),
+            "--exclude-author: invalid regex '(bot': missing ), "
+            "unterminated subpattern at position 0",
+        ),
         (("--format", "csv"), "--format csv writes several files: give --output DIR"),
     ],
 )
@@ -148,23 +160,49 @@ def test_url_and_path_give_the_same_numbers(run: Run, edge: Path) -> None:
 def test_every_format_and_command(run: Run, edge: Path, tmp_path: Path) -> None:
     assert run("analyze", edge, "--format", "csv", "--output", tmp_path / "csv")[0] == 0
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
-        f"{name}.csv" for name in (
-            "summary", "phase_stats", "revisits", "revisit_share", "overlap_rate", "transitions",
-            "transition_probabilities", "cooccurrence", "jaccard", "revisit_events",
-            "focus_episodes", "commits",
+        f"{name}.csv"
+        for name in (
+            "summary",
+            "phase_stats",
+            "revisits",
+            "revisit_share",
+            "overlap_rate",
+            "transitions",
+            "transition_probabilities",
+            "cooccurrence",
+            "jaccard",
+            "revisit_events",
+            "focus_episodes",
+            "commits",
         )
     )
     assert run("analyze", edge, "--format", "plots", "--output", tmp_path / "plots")[0] == 0
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
-        "overlap_rate.png", "revisits.png", "timeline.png", "transitions.png",
+        "overlap_rate.png",
+        "revisits.png",
+        "timeline.png",
+        "transitions.png",
     ]
     code, out, _ = run("commits", edge, "--format", "jsonl")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert len(rows) == 13
     assert set(rows[0]) >= {
-        "sha", "parents", "author", "email", "authored_at", "committed_at", "subject", "files",
-        "classified", "primary", "labels", "shares", "evidence", "focus", "event",
+        "sha",
+        "parents",
+        "author",
+        "email",
+        "authored_at",
+        "committed_at",
+        "subject",
+        "files",
+        "classified",
+        "primary",
+        "labels",
+        "shares",
+        "evidence",
+        "focus",
+        "event",
     }
     assert run("commits", edge, "--format", "csv")[1].splitlines()[0].startswith("sha,")
     assert run("commits", edge)[0] == 0
@@ -191,4 +229,28 @@ def test_explain_a_skipped_merge_says_why(run: Run, edge: Path, git: Callable[..
 
 
 def test_json_is_byte_identical_across_runs(run: Run, edge: Path) -> None:
-    assert run("analyze", edge, "--format", "json")[1] == run("analyze", edge, "--format", "json")[1]
+    assert (
+        run("analyze", edge, "--format", "json")[1] == run("analyze", edge, "--format", "json")[1]
+    )
+
+
+def test_unusable_default_cache_only_costs_speed(run: Run, edge: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    shutil.copytree(edge, clone)
+    shutil.rmtree(clone / ".git" / "miner", ignore_errors=True)
+    (clone / ".git" / "miner").write_text("a file where the cache folder should be")
+    code, out, err = run("analyze", clone, "--format", "json")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["warnings"][0].startswith("incremental cache not used: cannot create")
+    fresh = json.loads(run("analyze", edge, "--format", "json", "--no-cache")[1])
+    assert document["matrices"] == fresh["matrices"]
+
+
+def test_unusable_chosen_cache_is_an_error(run: Run, edge: Path, tmp_path: Path) -> None:
+    chosen = tmp_path / "mine.sqlite"
+    chosen.write_text("my notes, not a database")
+    code, out, err = run("analyze", edge, "--cache", chosen)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"miner: error: --cache {chosen}: not a miner cache")
+    assert chosen.read_text() == "my notes, not a database"

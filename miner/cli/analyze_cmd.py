@@ -23,14 +23,20 @@ def register(subparsers: Any) -> None:
     from miner.report import FORMATS
 
     analyze = subparsers.add_parser(
-        "analyze", help="the full analysis of a repository's history",
+        "analyze",
+        help="the full analysis of a repository's history",
         description="Classify every commit into MLOps phases and report focus, revisits, "
-                    "matrices and statistics (SPEC §3-§5).",
+        "matrices and statistics (SPEC §3-§5).",
     )
     add_analysis_options(analyze)
     analyze.add_argument("--format", choices=tuple(FORMATS), default="terminal")
-    analyze.add_argument("--output", "-o", type=Path, metavar="FILE|DIR",
-                         help="write there instead of stdout (a directory for csv and plots)")
+    analyze.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE|DIR",
+        help="write there instead of stdout (a directory for csv and plots)",
+    )
     analyze.set_defaults(run=run_analyze)
 
     commits = subparsers.add_parser("commits", help="the per-commit view: phases, focus, event")
@@ -40,7 +46,8 @@ def register(subparsers: Any) -> None:
     commits.set_defaults(run=run_commits)
 
     explain = subparsers.add_parser(
-        "explain", help="why a commit got its phases: rules, matches, weights, focus, event")
+        "explain", help="why a commit got its phases: rules, matches, weights, focus, event"
+    )
     add_analysis_options(explain)
     explain.add_argument("rev", metavar="REV", help="the commit to explain (sha, ref, HEAD~2 …)")
     explain.set_defaults(run=run_explain)
@@ -48,35 +55,90 @@ def register(subparsers: Any) -> None:
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The options that change a number; shared by every command that analyses history."""
-    parser.add_argument("path", nargs="?", default=".", metavar="PATH",
-                        help="work tree (or a folder in it), bare repository or URL; default .")
-    parser.add_argument("--rules", metavar="FILE", help="rules file (default: the repository's "
-                        ".miner/phase_rules.yaml, else the packaged rules)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        metavar="PATH",
+        help="work tree (or a folder in it), bare repository or URL; default .",
+    )
+    parser.add_argument(
+        "--rules",
+        metavar="FILE",
+        help="rules file (default: the repository's "
+        ".miner/phase_rules.yaml, else the packaged rules)",
+    )
     parser.add_argument("--rev", metavar="RANGE", help="revision range, e.g. v1.0..main")
     parser.add_argument("--branch", metavar="NAME", help="analyse this branch instead of HEAD")
     parser.add_argument("--since", metavar="DATE", help="only commits after DATE (git syntax)")
     parser.add_argument("--until", metavar="DATE", help="only commits before DATE (git syntax)")
-    parser.add_argument("--first-parent", action="store_true",
-                        help="mainline mode: each merge counts as one commit (first-parent diff)")
-    parser.add_argument("--window", default="10", metavar="N|SPAN",
-                        help="focus window: previous N classified commits or a span (14d, 2w)")
-    parser.add_argument("--revisits", choices=("all", "backward"), default="all",
-                        help="count backward and forward revisits, or backward only")
-    parser.add_argument("--min-share", type=_share, metavar="X",
-                        help="label threshold: share of a commit's score (default from rules)")
-    parser.add_argument("--include", action="append", default=[], metavar="GLOB",
-                        help="only these paths count (repeatable)")
-    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                        help="these paths do not count (repeatable)")
-    parser.add_argument("--exclude-author", action="append", default=[], metavar="REGEX",
-                        help="skip commits whose 'Name <email>' matches (repeatable); bots "
-                             "(\\[bot\\]) are skipped by default")
-    parser.add_argument("--include-bots", action="store_true",
-                        help="do not skip bot commits by default")
-    parser.add_argument("--churn", action="store_true",
-                        help="also mine added/deleted lines (a blob diff per commit: ~10x slower)")
-    parser.add_argument("--backend", choices=("git", "pydriller"), default="git",
-                        help="read history with one streamed git log (default) or PyDriller")
+    parser.add_argument(
+        "--first-parent",
+        action="store_true",
+        help="mainline mode: each merge counts as one commit (first-parent diff)",
+    )
+    parser.add_argument(
+        "--window",
+        default="10",
+        metavar="N|SPAN",
+        help="focus window: previous N classified commits or a span (14d, 2w)",
+    )
+    parser.add_argument(
+        "--revisits",
+        choices=("all", "backward"),
+        default="all",
+        help="count backward and forward revisits, or backward only",
+    )
+    parser.add_argument(
+        "--min-share",
+        type=_share,
+        metavar="X",
+        help="label threshold: share of a commit's score (default from rules)",
+    )
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only these paths count (repeatable)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="these paths do not count (repeatable)",
+    )
+    parser.add_argument(
+        "--exclude-author",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="skip commits whose 'Name <email>' matches (repeatable); bots "
+        "(\\[bot\\]) are skipped by default",
+    )
+    parser.add_argument(
+        "--include-bots", action="store_true", help="do not skip bot commits by default"
+    )
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache",
+        metavar="PATH",
+        help="the incremental store of mined commits (default: <git dir>/miner/cache.sqlite; "
+        "for a URL, under the user cache directory)",
+    )
+    cache.add_argument("--no-cache", action="store_true", help="mine everything, store nothing")
+    parser.add_argument(
+        "--churn",
+        action="store_true",
+        help="also mine added/deleted lines (a blob diff per commit: ~10x slower)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("git", "pydriller"),
+        default="git",
+        help="read history with one streamed git log (default) or PyDriller",
+    )
 
 
 def _share(text: str) -> float:
@@ -106,6 +168,8 @@ def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
         "exclude_authors": tuple(args.exclude_author),
         "include_bots": args.include_bots,
         "churn": args.churn,
+        "cache": args.cache,
+        "use_cache": not args.no_cache,
         "backend": args.backend,
     }
 
@@ -128,8 +192,12 @@ def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
-        "mining", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        "mining",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     ) as bar:
         task = bar.add_task("mining", total=total)
 

@@ -13,13 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miner.cli.analyze_cmd import (
-    add_analysis_options,
-    analysis_options,
-    progress_bar,
-    stdout_console,
-    wants_progress,
-)
+from miner.cli.analyze_cmd import add_analysis_options, run_analysis, stdout_console
 from miner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -59,14 +53,6 @@ def register(subparsers: Any) -> None:
         help="exit 1 when EXPR holds for the current period, e.g. 'revisit_rate>0.35' or "
         "'phase_share[monitoring]<0.02' (repeatable; metric names in the README)",
     )
-    cache = report.add_mutually_exclusive_group()
-    cache.add_argument(
-        "--cache",
-        metavar="PATH",
-        help="the incremental store (default: <git dir>/miner/cache.sqlite; for a URL, under "
-        "the user cache directory)",
-    )
-    cache.add_argument("--no-cache", action="store_true", help="mine everything, store nothing")
     report.set_defaults(run=run_report)
 
 
@@ -78,17 +64,11 @@ def _day(text: str) -> date:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from miner.analysis import analyze, expected_commit_count
     from miner.gates import evaluate, parse_gates
     from miner.periods import period_report
 
     gates = parse_gates(args.fail_on)  # a bad expression fails before any mining
-    options = {**analysis_options(args), "cache": args.cache, "use_cache": not args.no_cache}
-    if wants_progress():
-        with progress_bar(expected_commit_count(args.path, **options)) as progress:
-            analysis = analyze(args.path, progress=progress, **options)
-    else:
-        analysis = analyze(args.path, **options)
+    analysis = run_analysis(args)
     report = period_report(analysis, args.period, as_of=args.as_of)
     results = evaluate(gates, report)
     _write(report, results, args.format, args.output)
