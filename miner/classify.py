@@ -131,9 +131,11 @@ class Classifier:
         if not valid:
             return replace(classification, warnings=warnings)
         explicit = self._from_trailer(valid, tuple(phases), classification.reasons, warnings)
-        return replace(explicit, source="note", evidence=tuple(
-            replace(e, rule="git-note", kind="note") for e in explicit.evidence
-        ))
+        return replace(
+            explicit,
+            source="note",
+            evidence=tuple(replace(e, rule="git-note", kind="note") for e in explicit.evidence),
+        )
 
     def _from_trailers(self, found: _MessageMatch) -> Classification | None:
         phases = trailer_values(found.trailers, PHASE_TRAILER)

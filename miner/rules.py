@@ -206,7 +206,7 @@ def _parse_yaml(text: str) -> Any:
     """Safe YAML parsing with libyaml's C parser when available (several times faster); errors
     come from the pure-Python parser, whose messages are the same on every machine."""
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return yaml.safe_load(text)
 

@@ -17,7 +17,11 @@ from miner.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
 PROJECT = Path(__file__).resolve().parents[1]
-SMALL_HISTORIES = ("e2e-taxi-ride-duration-prediction", "fsdl-text-recognizer-2022", "mlops-zoomcamp")
+SMALL_HISTORIES = (
+    "e2e-taxi-ride-duration-prediction",
+    "fsdl-text-recognizer-2022",
+    "mlops-zoomcamp",
+)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> str:
@@ -35,11 +39,15 @@ def check_golden(name: str, text: str, update: bool) -> None:
     assert text == path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("fmt", "suffix"), [("terminal", "txt"), ("json", "json"),
-                                             ("markdown", "md")])
+@pytest.mark.parametrize(
+    ("fmt", "suffix"), [("terminal", "txt"), ("json", "json"), ("markdown", "md")]
+)
 def test_edge_golden(
-    capsys: pytest.CaptureFixture[str], built_fixture: Callable[[str], Path], update_golden: bool,
-    fmt: str, suffix: str,
+    capsys: pytest.CaptureFixture[str],
+    built_fixture: Callable[[str], Path],
+    update_golden: bool,
+    fmt: str,
+    suffix: str,
 ) -> None:
     repo = built_fixture("edge")
     out = run(capsys, "analyze", repo, "--format", fmt).replace(str(repo), "<repo>")
@@ -49,8 +57,11 @@ def test_edge_golden(
 def test_edge_commits_golden(
     capsys: pytest.CaptureFixture[str], built_fixture: Callable[[str], Path], update_golden: bool
 ) -> None:
-    check_golden("edge.commits.jsonl",
-                 run(capsys, "commits", built_fixture("edge"), "--format", "jsonl"), update_golden)
+    check_golden(
+        "edge.commits.jsonl",
+        run(capsys, "commits", built_fixture("edge"), "--format", "jsonl"),
+        update_golden,
+    )
 
 
 def assert_spec_invariants(document: dict[str, object]) -> None:
@@ -69,7 +80,9 @@ def assert_spec_invariants(document: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("name", SMALL_HISTORIES)
 def test_real_history_every_command_and_format(
-    capsys: pytest.CaptureFixture[str], real_history: Callable[[str], Path], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    real_history: Callable[[str], Path],
+    tmp_path: Path,
     name: str,
 ) -> None:
     repo = real_history(name)
