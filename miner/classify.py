@@ -218,11 +218,12 @@ class Classifier:
 
     def _match_message(self, message: str) -> _MessageMatch:
         body, trailers = split_message(message)
+        lowered = body.lower()
         evidence = tuple(
             Evidence(rule.id, rule.phase, "message", text, rule.weight)
-            for rule, text in _matches(self.rules.message_rules, body)
+            for rule, text in _matches(self.rules.message_rules, body, lowered)
         )
-        computed = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body))
+        computed = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body, lowered))
         reasons, warnings = self._reasons(computed, trailer_values(trailers, REASON_TRAILER))
         warnings += tuple(
             f"unknown phase {p!r} in {PHASE_TRAILER} trailer ignored"
@@ -230,7 +231,7 @@ class Classifier:
             if p not in self._phase_set
         )
         subject = body.split("\n", 1)[0]
-        noise = next(iter(_matches(self.rules.noise, subject)), None)
+        noise = next(iter(_matches(self.rules.noise, subject, subject.lower())), None)
         noise_evidence = (
             None if noise is None else Evidence(noise[0].id, "", "noise", noise[1], 0.0)
         )
@@ -300,12 +301,18 @@ class Classifier:
         return (self._order[item.phase], -item.weight, item.kind != "path", item.rule)
 
 
-def _matches(rules: Sequence[MessageRule], body: str) -> list[tuple[MessageRule, str]]:
+def _matches(
+    rules: Sequence[MessageRule], body: str, lowered: str
+) -> list[tuple[MessageRule, str]]:
+    """The rules whose pattern occurs in ``body``, with the matched text as written (rules
+    search the lowercased text ``lowered``: see :func:`miner.rules.compile_message`)."""
+    same_length = len(lowered) == len(body)
     found = []
     for rule in rules:
-        match = rule.pattern.search(body)
+        match = rule.pattern.search(lowered)
         if match is not None:
-            found.append((rule, " ".join(match.group(0).split())))
+            text = body[match.start() : match.end()] if same_length else match.group(0)
+            found.append((rule, " ".join(text.split())))
     return found
 
 

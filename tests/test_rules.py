@@ -389,3 +389,18 @@ def test_packaged_default_passes_full_validation() -> None:
     # load_rules() skips validation of the packaged file for speed; this keeps that safe.
     packaged = Path(__file__).resolve().parents[1] / "config" / "phase_rules.yaml"
     assert check_rules_file(packaged) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [(r"\bdrift\b", "Data DRIFT alert"), (r"\bPR-[0-9]+", "see pr-12"), (r"[A-Z]{3}-\d", "abc-1")],
+)
+def test_message_patterns_stay_case_insensitive(pattern: str, text: str) -> None:
+    from miner.rules import compile_message
+
+    assert compile_message(pattern).search(text.lower())
+
+
+def test_lowercase_default_patterns_compile_without_ignorecase() -> None:
+    # Searching lowercased text case-sensitively is the fast path (~3x faster).
+    assert all(not rule.pattern.flags & re.IGNORECASE for rule in load_rules().message_rules)
