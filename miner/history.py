@@ -173,6 +173,30 @@ def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def run_git(
+    args: Sequence[str],
+    *,
+    cwd: Path | None,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes = b"",
+    options: Sequence[str] = (),
+) -> bytes:
+    """Stdout of ``git OPTIONS ARGS`` (environment: ``env``, else :func:`git_environment`);
+    a failure is a RepositoryError naming the subcommand and git's last error line."""
+    result = subprocess.run(
+        ["git", *options, *args],
+        cwd=cwd,
+        env=dict(env) if env is not None else git_environment(),
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RepositoryError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
+    return result.stdout
+
+
 def _git_command(repo: Repository, *args: str) -> list[str]:
     location = [f"--git-dir={repo.git_dir}"]
     if repo.work_tree is not None:

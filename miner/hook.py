@@ -31,7 +31,6 @@ import contextlib
 import json
 import os
 import shlex
-import subprocess
 import sys
 import tempfile
 from collections import deque
@@ -557,21 +556,13 @@ def _git(
 def _git_bytes(
     args: Sequence[str], *, cwd: Path | None = None, clean: bool = False, stdin: bytes | None = None
 ) -> bytes:
-    from miner.history import git_environment
+    from miner.history import git_environment, run_git
 
+    # In a hook (not clean) git's own environment is kept: GIT_INDEX_FILE is what is committed.
     env = git_environment() if clean else dict(os.environ, GIT_OPTIONAL_LOCKS="0")
-    result = subprocess.run(
-        ["git", "-c", "core.quotePath=false", *args],
-        cwd=cwd,
-        env=env,
-        input=b"" if stdin is None else stdin,
-        capture_output=True,
-        check=False,
+    return run_git(
+        args, cwd=cwd, env=env, stdin=stdin or b"", options=("-c", "core.quotePath=false")
     )
-    if result.returncode != 0:
-        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RepositoryError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
-    return result.stdout
 
 
 def _rev_parse(context: _Context, rev: str) -> str | None:

@@ -18,14 +18,13 @@ commits in one process instead of one ``git notes add`` each).
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from miner.classify import Classifier
 from miner.errors import RepositoryError
-from miner.history import HistoryOptions, Repository, git_environment, iter_commits
+from miner.history import HistoryOptions, Repository, git_environment, iter_commits, run_git
 from miner.rules import Rules
 
 NOTES_REF = "refs/notes/mlops"
@@ -120,37 +119,16 @@ def _outcome(current: str | None, wanted: str) -> str:
 def _git(
     repo: Repository, *args: str, stdin: bytes = b"", env: Mapping[str, str] | None = None
 ) -> bytes:
-    result = subprocess.run(
-        ["git", f"--git-dir={repo.git_dir}", *args],
-        cwd=repo.git_dir,
-        env=dict(env) if env is not None else git_environment(),
-        input=stdin,
-        capture_output=True,
-        check=False,
+    return run_git(
+        args, cwd=repo.git_dir, env=env, stdin=stdin, options=(f"--git-dir={repo.git_dir}",)
     )
-    if result.returncode != 0:
-        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RepositoryError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
-    return result.stdout
 
 
 def _notes_tip(repo: Repository) -> str | None:
-    out = subprocess.run(
-        [
-            "git",
-            f"--git-dir={repo.git_dir}",
-            "rev-parse",
-            "-q",
-            "--verify",
-            f"{NOTES_REF}^{{commit}}",
-        ],
-        cwd=repo.git_dir,
-        env=git_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() or None
+    try:
+        return _git(repo, "rev-parse", "-q", "--verify", f"{NOTES_REF}^{{commit}}").decode().strip()
+    except RepositoryError:  # no notes yet
+        return None
 
 
 def _read_note_texts(repo: Repository) -> dict[str, str]:
