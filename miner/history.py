@@ -529,6 +529,9 @@ def parse_log(chunks: Iterable[bytes]) -> Iterator[CommitRecord]:
     """
     tokens = _tokens(chunks)
     pending: _PendingCommit | None = None
+    # Paths recur across a history: equal changes share one (frozen) record, which keeps the
+    # per-commit memory small on long histories.
+    shared: dict[_ChangeKey, FileChange] = {}
     for token in tokens:
         if token == _MARKER:
             if pending is not None:
@@ -536,7 +539,7 @@ def parse_log(chunks: Iterable[bytes]) -> Iterator[CommitRecord]:
             header = list(islice(tokens, _HEADER_FIELDS))
             if len(header) < _HEADER_FIELDS:
                 raise ValueError("git log output ends inside a commit record")
-            pending = _PendingCommit(header)
+            pending = _PendingCommit(header, shared)
         elif not token:
             continue  # git's separators between a message and its changes, and between commits
         elif pending is None:
@@ -580,13 +583,17 @@ def _parse_count(raw: bytes) -> int | None:
     return None if raw == b"-" else int(raw)  # '-' marks a binary file
 
 
+_ChangeKey = tuple[str, bytes, bytes | None, int | None, int | None]
+
+
 class _PendingCommit:
     """The commit being parsed: its header, and the changes read so far."""
 
-    __slots__ = ("changes", "counts", "header")
+    __slots__ = ("changes", "counts", "header", "shared")
 
-    def __init__(self, header: list[bytes]) -> None:
+    def __init__(self, header: list[bytes], shared: dict[_ChangeKey, FileChange]) -> None:
         self.header = header
+        self.shared = shared
         self.changes: list[tuple[str, bytes, bytes | None]] = []  # status, path, old path
         self.counts: dict[bytes, tuple[int | None, int | None]] = {}
 
@@ -625,13 +632,17 @@ class _PendingCommit:
     def _file_changes(self) -> Iterator[FileChange]:
         for status, path, old_path in self.changes:
             added, deleted = self.counts.get(path, (None, None))
-            yield FileChange(
-                path=decode_path(path),
-                status=status,
-                old_path=None if old_path is None else decode_path(old_path),
-                added=added,
-                deleted=deleted,
-            )
+            key = (status, path, old_path, added, deleted)
+            change = self.shared.get(key)
+            if change is None:
+                change = self.shared[key] = FileChange(
+                    path=decode_path(path),
+                    status=status,
+                    old_path=None if old_path is None else decode_path(old_path),
+                    added=added,
+                    deleted=deleted,
+                )
+            yield change
 
 
 # -- the PyDriller backend ------------------------------------------------------------------------
