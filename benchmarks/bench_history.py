@@ -4,7 +4,7 @@
 
 On one synthetic history (benchmarks/generate.py), in the same run:
 
-1. ``miner analyze --format json`` vs raw ``git log -z --name-status -M`` with the fields miner
+1. ``miner analyze --format json --no-cache`` (a cold run) vs raw ``git log -z --name-status -M`` with the fields miner
    reads (the physical floor: one git process, output thrown away), whole-process medians of
    alternated runs; and vs a PyDriller ``traverse_commits()`` loop reading the same fields,
    capped at a few thousand commits and extrapolated to the whole history (stated as such);
@@ -98,7 +98,7 @@ def pydriller_extrapolated(repo: Path, total: int, cap: int) -> tuple[float, flo
 def bench_extraction(repo: Path, runs: int, pydriller_cap: int) -> list[Result]:
     total = commit_count(repo)
     name = f"analyze {total:,} commits"
-    args = ["analyze", str(repo), "--format", "json"]
+    args = ["analyze", str(repo), "--format", "json", "--no-cache"]
     floor = git_log(repo, "--name-status")
     results, ours = versus_floor(name, args, floor, runs=runs, target=1.5)
     mine = results[0].value
@@ -136,14 +136,17 @@ def bench_extraction(repo: Path, runs: int, pydriller_cap: int) -> list[Result]:
 
 def bench_churn(repo: Path, runs: int) -> list[Result]:
     name = f"analyze --churn {commit_count(repo):,} commits"
-    args = ["analyze", str(repo), "--format", "json", "--churn"]
+    args = ["analyze", str(repo), "--format", "json", "--no-cache", "--churn"]
     results, _ = versus_floor(name, args, git_log(repo, "--numstat"), runs=runs, target=1.3)
     return results
 
 
 def bench_memory(repos: Sequence[Path]) -> list[Result]:
     sizes = [commit_count(repo) for repo in repos]
-    rss = [run_miner(["analyze", str(repo), "--format", "json"]).own_rss_kib or 0 for repo in repos]
+    rss = [
+        run_miner(["analyze", str(repo), "--format", "json", "--no-cache"]).own_rss_kib or 0
+        for repo in repos
+    ]
     results = [
         Result(
             "peak RSS",
