@@ -4,10 +4,11 @@
 
 On one synthetic history (benchmarks/generate.py), in the same run:
 
-1. ``miner analyze --format json --no-cache`` (a cold run) vs raw ``git log -z --name-status -M`` with the fields miner
-   reads (the physical floor: one git process, output thrown away), whole-process medians of
-   alternated runs; and vs a PyDriller ``traverse_commits()`` loop reading the same fields,
-   capped at a few thousand commits and extrapolated to the whole history (stated as such);
+1. ``miner analyze --format json --no-cache`` (a cold run) vs raw ``git log -z --name-status -M``
+   with the fields miner reads (the physical floor: one git process, output thrown away),
+   whole-process medians of alternated runs; and vs a PyDriller ``traverse_commits()`` loop
+   reading the same fields, capped at a few thousand commits and extrapolated to the whole
+   history (stated as such);
 2. ``miner analyze --churn`` vs raw ``git log -z --numstat -M``;
 4. miner's own peak RSS (git excluded) at three history sizes, and whether it grows linearly;
 5. the startup cost of ``miner --version`` and of importing the hook path.
