@@ -89,7 +89,7 @@ def render(analysis: Analysis) -> str:
                 "commits",
                 "start",
                 "reasons",
-                "returned after",
+                "back to focus after",
                 "first commit",
             ],
             text.event_rows(analysis, TOP_EVENTS),

@@ -141,8 +141,8 @@ def top_events(analysis: Analysis) -> Table | Text:
     table = Table(
         title=f"Top revisit events ({len(rows)} of {total}, by commits)", box=box.SIMPLE_HEAD
     )
-    for name in ("from → to", "dir", "commits", "when", "reasons", "returned after", "first"):
-        table.add_column(name)
+    for name in ("from → to", "dir", "commits", "when", "reasons", "back after", "first"):
+        table.add_column(name, no_wrap=name != "reasons")
     for row in rows:
         table.add_row(*row)
     return table

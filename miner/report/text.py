@@ -159,7 +159,7 @@ def event_rows(analysis: Analysis, limit: int) -> list[tuple[str, ...]]:
 def _returned(commits: int | None) -> str:
     if commits is None:
         return "never"
-    return f"after {commits} commit{'s' if commits != 1 else ''}"
+    return f"{commits} commit{'s' if commits != 1 else ''}"
 
 
 def episode_rows(analysis: Analysis, limit: int) -> list[tuple[str, ...]]:
