@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -254,3 +256,17 @@ def test_unusable_chosen_cache_is_an_error(run: Run, edge: Path, tmp_path: Path)
     assert (code, out) == (2, "")
     assert err.startswith(f"miner: error: --cache {chosen}: not a miner cache")
     assert chosen.read_text() == "my notes, not a database"
+
+
+def test_a_reader_that_goes_away_is_not_an_error(edge: Path) -> None:
+    """`miner analyze | head -1`: exit 0, nothing on stderr (rich alone would exit 1)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "miner", "analyze", str(edge), "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    with process.stderr:
+        assert (process.wait(), process.stderr.read()) == (0, b"")

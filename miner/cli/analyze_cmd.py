@@ -11,12 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from miner.analysis import Analysis
 
 COMMIT_FORMATS = ("table", "csv", "jsonl")
-NON_TERMINAL_WIDTH = 132
 
 
 def register(subparsers: Any) -> None:
@@ -178,14 +175,6 @@ def wants_progress() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def stdout_console() -> Console:
-    from rich.console import Console
-
-    interactive = sys.stdout.isatty()
-    # markup=False: repository text (subjects, paths, names) is shown, never interpreted.
-    return Console(width=None if interactive else NON_TERMINAL_WIDTH, highlight=False, markup=False)
-
-
 @contextmanager
 def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
     from rich.console import Console
@@ -219,6 +208,7 @@ def run_analysis(args: argparse.Namespace) -> Analysis:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    from miner.cli.console import stdout_console
     from miner.report import FORMATS
 
     analysis = run_analysis(args)
@@ -231,6 +221,7 @@ def run_commits(args: argparse.Namespace) -> int:
 
     analysis = run_analysis(args)
     if args.format == "table":
+        from miner.cli.console import stdout_console
         from miner.report.explain import commits_table
 
         console = stdout_console()
@@ -246,6 +237,7 @@ def run_commits(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     from miner.analysis import explain
+    from miner.cli.console import stdout_console
     from miner.report.explain import render
 
     analysis, commit = explain(args.path, args.rev, **analysis_options(args))

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miner.cli.analyze_cmd import add_analysis_options, run_analysis, stdout_console
+from miner.cli.analyze_cmd import add_analysis_options, run_analysis
 from miner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ def _write(
 
     if form == "terminal":
         if output is None:
+            from miner.cli.console import stdout_console
+
             period.render_terminal(report, stdout_console(), results)
             return
         with output.open("w", encoding="utf-8") as handle:

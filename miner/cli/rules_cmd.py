@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from miner.history import FileChange
     from miner.rules import Rules
 
-NON_TERMINAL_WIDTH = 132
 STARTER_PATH = Path(".miner") / "phase_rules.yaml"
 STARTER_RULES = """\
 # Phase rules of this repository, read by miner before its packaged defaults.
@@ -227,14 +226,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
-        render_evaluation(result, _console())
+        from miner.cli.console import stdout_console
+
+        render_evaluation(result, stdout_console())
     return 0
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else NON_TERMINAL_WIDTH)
 
 
 def _number(value: float | None) -> str:
