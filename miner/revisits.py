@@ -16,7 +16,6 @@ Float noise: shares are quantised to multiples of 2**-40 so window sums are exac
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,6 @@ BoolArray = npt.NDArray[np.bool_]
 _QUANTUM = float(2**40)
 _ROUNDING_BITS = 10  # 2**-40 quanta -> 2**-30 grid
 _ROUNDING_HALF = 2 ** (_ROUNDING_BITS - 1)
-_BATCH_STEPS = 200_000  # orderings x steps per batch: measured fastest (cache), ~15 MB per array
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,8 +351,11 @@ def count_revisit_events(
     ``primary``: (orderings, n) canonical phase indices; ``quanta``: (orderings, n, phases)
     from ``quantize_shares``. Returns an (orderings,) array.
     """
-    by_phase = np.ascontiguousarray(np.moveaxis(quanta, -1, 0))
-    return _count(primary, by_phase, window, backward_only=backward_only)
+    counts = [
+        count_kind_sequences(kinds, kinds.of[None], window, backward_only=backward_only)[0]
+        for kinds in map(step_kinds, primary, quanta)
+    ]
+    return np.array(counts, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -384,89 +385,40 @@ def count_kind_sequences(
     kinds: StepKinds, sequences: IntArray, window: int, *, backward_only: bool = False
 ) -> IntArray:
     """``count_revisit_events`` for reorderings given as kind sequences: ``sequences`` is
-    (orderings, n), each row a reordering of ``kinds.of``. Counted in batches of about
-    ``_BATCH_STEPS`` steps."""
-    batch = max(1, _BATCH_STEPS // max(1, sequences.shape[1]))
-    counts = [
-        _count(
-            kinds.primary[chunk],
-            kinds.by_phase[:, chunk],
-            window,
-            backward_only=backward_only,
-        )
-        for chunk in (sequences[i : i + batch] for i in range(0, len(sequences), batch))
-    ]
-    return np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    (orderings, n), each row a reordering of ``kinds.of`` (compiled: :mod:`miner.kernels`)."""
+    from miner.kernels import count_orderings
+
+    _check_window(window)
+    return count_orderings(
+        sequences,
+        kinds.primary,
+        kinds.by_phase,
+        window=window,
+        rounding_bits=_ROUNDING_BITS,
+        backward_only=backward_only,
+    )
 
 
-def _count(primary: IntArray, by_phase: IntArray, window: int, *, backward_only: bool) -> IntArray:
-    """Core of ``count_revisit_events``; ``by_phase`` is (phases, orderings, n)."""
+def count_shuffled(
+    kinds: StepKinds, window: int, *, shuffles: int, seed: int, backward_only: bool = False
+) -> IntArray:
+    """Revisit events of ``shuffles`` random reorderings of the steps (seeded, so the result
+    is the same on every run and every number of threads)."""
+    from miner.kernels import count_shuffles
+
+    _check_window(window)
+    return count_shuffles(
+        kinds.of,
+        kinds.primary,
+        kinds.by_phase,
+        shuffles=shuffles,
+        seed=seed,
+        window=window,
+        rounding_bits=_ROUNDING_BITS,
+        backward_only=backward_only,
+    )
+
+
+def _check_window(window: int) -> None:
     if window < 1:
         raise ValueError("the focus window must be at least one step")
-    if primary.shape[-1] == 0:
-        return np.zeros(primary.shape[0], dtype=np.int64)
-    focus = _batch_focus(primary, window_keys(by_phase, window))
-    departure = focus != primary
-    continued = np.zeros_like(departure)
-    continued[:, 1:] = (
-        departure[:, 1:]
-        & departure[:, :-1]
-        & (primary[:, 1:] == primary[:, :-1])
-        & (focus[:, 1:] == focus[:, :-1])
-    )
-    starts = departure & ~continued & ~_first_visits(primary, by_phase.shape[0])
-    if backward_only:
-        starts &= primary < focus
-    counts: IntArray = starts.sum(axis=1, dtype=np.int64)
-    return counts
-
-
-def _batch_focus(primary: IntArray, keys: IntArray) -> IntArray:
-    """Focus per step for a batch of orderings; ``keys`` is (phases, orderings, n).
-
-    Rows with a unique maximum need no history; tied rows depend on the previous focus, so they
-    are resolved level by level: first those right after an untied row, then the next ones, for
-    as many levels as the longest tied run."""
-    phases = keys.shape[0]
-    flat = keys.reshape(phases, -1)
-    top = flat.max(axis=0)
-    at_top = flat == top
-    ties = at_top.sum(axis=0, dtype=np.int64)
-    focus = np.zeros(flat.shape[1], dtype=np.int64)
-    for phase in range(phases - 1, -1, -1):  # ends at the first top phase in canonical order
-        focus[at_top[phase]] = phase
-    first_rows = np.arange(primary.shape[0]) * primary.shape[1]
-    focus[first_rows] = primary[:, 0]
-    tied = ties > 1
-    tied[first_rows] = False
-    rows = np.flatnonzero(tied)
-    if rows.size:
-        _resolve_ties(focus, at_top, tied, rows)
-    by_ordering: IntArray = focus.reshape(primary.shape)
-    return by_ordering
-
-
-def _resolve_ties(focus: IntArray, at_top: BoolArray, tied: BoolArray, rows: IntArray) -> None:
-    # The first step of every ordering is untied, so no run crosses orderings.
-    untied = np.where(tied, 0, np.arange(len(focus)))
-    depth = rows - np.maximum.accumulate(untied)[rows]
-    order = np.argsort(depth, kind="stable")
-    by_depth = rows[order]
-    bounds = np.searchsorted(depth[order], np.arange(1, depth.max() + 2))
-    for low, high in itertools.pairwise(bounds):
-        level = by_depth[low:high]
-        previous = focus[level - 1]
-        keep = at_top[previous, level]
-        focus[level] = np.where(keep, previous, focus[level])
-
-
-def _first_visits(primary: IntArray, phases: int) -> BoolArray:
-    """True where a step's primary phase occurs for the first time in its ordering."""
-    first = np.zeros(primary.shape, dtype=np.bool_)
-    rows = np.arange(len(primary))
-    for phase in range(phases):
-        hits = primary == phase
-        index = hits.argmax(axis=1)
-        present = hits[rows, index]
-        first[rows[present], index[present]] = True
-    return first

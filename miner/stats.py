@@ -24,8 +24,8 @@ from miner.matrices import Matrices
 from miner.revisits import (
     SequenceAnalysis,
     Step,
-    StepKinds,
     count_kind_sequences,
+    count_shuffled,
     primary_indices,
     quantize_shares,
     step_kinds,
@@ -341,7 +341,9 @@ def structure(
         counts = count_kind_sequences(kinds, sequences, window, backward_only=backward_only)
         method, p_value = "exact", float(np.mean(counts <= observed))
     else:
-        counts = _shuffled_counts(kinds, window, backward_only=backward_only, seed=seed)
+        counts = count_shuffled(
+            kinds, window, shuffles=PERMUTATIONS, seed=seed, backward_only=backward_only
+        )
         method = "monte_carlo"
         p_value = (1 + int((counts <= observed).sum())) / (1 + len(counts))
     return {
@@ -382,17 +384,6 @@ def _multiset_permutations(items: list[int]) -> Iterator[list[int]]:
             j -= 1
         current[i], current[j] = current[j], current[i]
         current[i + 1 :] = reversed(current[i + 1 :])
-
-
-def _shuffled_counts(kinds: StepKinds, window: int, *, backward_only: bool, seed: int) -> IntArray:
-    rng = np.random.default_rng(seed)
-    batch = max(1, 200_000 // len(kinds.of))
-    counts = []
-    for done in range(0, PERMUTATIONS, batch):
-        size = min(batch, PERMUTATIONS - done)
-        shuffled = rng.permuted(np.tile(kinds.of, (size, 1)), axis=1)
-        counts.append(count_kind_sequences(kinds, shuffled, window, backward_only=backward_only))
-    return np.concatenate(counts)
 
 
 # --- trend -------------------------------------------------------------------------------------

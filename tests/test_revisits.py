@@ -18,6 +18,7 @@ from miner.revisits import (
     Step,
     analyse_sequence,
     count_kind_sequences,
+    count_shuffled,
     count_revisit_events,
     primary_indices,
     quantize_shares,
@@ -330,3 +331,20 @@ def test_events_episodes_and_departures_are_consistent(
         assert all(result.focus[i] == e.source for i in range(e.first_index, e.last_index + 1))
         if e.returned_after_commits is not None:
             assert steps[e.last_index + e.returned_after_commits].primary == e.source
+
+
+def test_shuffled_counts_do_not_depend_on_the_number_of_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    primary = np.array([0, 1, 2, 1, 0, 3, 3, 2, 1, 0, 2, 2], dtype=np.int64)
+    quanta = np.zeros((len(primary), 4), dtype=np.int64)
+    quanta[np.arange(len(primary)), primary] = 2**40
+    kinds = step_kinds(primary, quanta)
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    alone = count_shuffled(kinds, 3, shuffles=50, seed=7)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    together = count_shuffled(kinds, 3, shuffles=50, seed=7)
+    assert alone.tolist() == together.tolist()
+    orderings = count_kind_sequences(kinds, np.stack([kinds.of] * 2), 3)
+    assert len(set(alone.tolist())) > 1  # the shuffles really differ
+    assert orderings.tolist() == [orderings[0]] * 2
