@@ -79,13 +79,15 @@ def _count(
         primary = kind_primary[kind]
         focus = primary
         if t > 0:
-            top = np.int64(-1)
-            for phase in range(phases):
-                if keys[phase] > top:
-                    top = keys[phase]
-                    focus = phase
+            top = keys[0]
+            for phase in range(1, phases):
+                top = max(top, keys[phase])  # branch-free: the keys of shuffles are random
             if keys[previous_focus] == top:
                 focus = previous_focus
+            else:
+                focus = 0
+                while keys[focus] != top:
+                    focus += 1
         departure = focus != primary
         if departure:
             continued = (
