@@ -21,8 +21,9 @@ demo: $(STAMP)
 	$(BIN)/python -m fixtures.build lifecycle $(DEMO_REPO)
 	$(BIN)/miner analyze $(DEMO_REPO)
 
-# pytest exits 5 when it collects no tests: that is a failure here, never hidden.
-test: $(STAMP)
+# Lint first (cheap), then the suite. pytest exits 5 when it collects no tests: that is a
+# failure here, never hidden.
+test: lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
