@@ -276,11 +276,13 @@ def render_evaluation(result: Evaluation, console: Console) -> None:
 def _confusion_table(result: Evaluation) -> Any:
     from rich.table import Table
 
-    short = [label[:6] for label in result.labels]
+    from miner.report.text import short
+
+    headers = [short(label) for label in result.labels]
     table = Table(title="confusion of primary phases (rows: gold)", title_justify="left")
     table.add_column("gold \\ predicted")
-    for label in short:
-        table.add_column(label, justify="right")
+    for header in headers:
+        table.add_column(header, justify="right")
     for label, row in zip(result.labels, result.confusion, strict=True):
         table.add_row(label, *(str(n) if n else "." for n in row))
     return table
