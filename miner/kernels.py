@@ -14,9 +14,6 @@ Shuffles use a counter-based generator seeded per ordering, so results do not de
 number of threads.
 """
 
-# Compiled functions take their arguments positionally (numba's calling convention).
-# ruff: noqa: PLR0917
-
 from __future__ import annotations
 
 import itertools
@@ -54,19 +51,17 @@ def _shuffle(order: IntArray, seed: np.uint64) -> None:
         order[i], order[j] = order[j], order[i]
 
 
+# ``kinds``: (primary, offsets, phases, quanta) of each kind of step, the latter three a CSR
+# table of its non-zero quantised shares (see ``_kind_tables``). ``rule``: (window, number of
+# phases, rounding half, rounding bits, backward only).
+KindTables = tuple[IntArray, IntArray, IntArray, IntArray]
+Rule = tuple[int, int, int, int, bool]
+
+
 @njit(cache=True, nogil=True)
-def _count(
-    order: IntArray,
-    kind_primary: IntArray,
-    kind_ptr: IntArray,
-    kind_phase: IntArray,
-    kind_quanta: IntArray,
-    window: int,
-    phases: int,
-    half: int,
-    bits: int,
-    backward_only: bool,
-) -> int:
+def _count(order: IntArray, kinds: KindTables, rule: Rule) -> int:
+    kind_primary, kind_ptr, kind_phase, kind_quanta = kinds
+    window, phases, half, bits, backward_only = rule
     sums = np.zeros(phases, dtype=np.int64)
     keys = np.zeros(phases, dtype=np.int64)  # sums rounded to the tie grid, kept up to date
     seen = np.zeros(phases, dtype=np.bool_)
@@ -113,57 +108,30 @@ def _count(
 
 
 @njit(cache=True, nogil=True)
-def _count_orderings(
-    orderings: IntArray,
-    kind_primary: IntArray,
-    kind_ptr: IntArray,
-    kind_phase: IntArray,
-    kind_quanta: IntArray,
-    window: int,
-    phases: int,
-    half: int,
-    bits: int,
-    backward_only: bool,
-) -> IntArray:
+def _count_orderings(orderings: IntArray, kinds: KindTables, rule: Rule) -> IntArray:
     counts = np.zeros(orderings.shape[0], dtype=np.int64)
     for b in range(orderings.shape[0]):
-        counts[b] = _count(
-            orderings[b], kind_primary, kind_ptr, kind_phase, kind_quanta,
-            window, phases, half, bits, backward_only,
-        )  # fmt: skip
+        counts[b] = _count(orderings[b], kinds, rule)
     return counts
 
 
 @njit(cache=True, nogil=True)
 def _count_shuffles(
-    kind_of: IntArray,
-    first: int,
-    shuffles: int,
-    seed: int,
-    kind_primary: IntArray,
-    kind_ptr: IntArray,
-    kind_phase: IntArray,
-    kind_quanta: IntArray,
-    window: int,
-    phases: int,
-    half: int,
-    bits: int,
-    backward_only: bool,
+    kind_of: IntArray, span: tuple[int, int], seed: int, kinds: KindTables, rule: Rule
 ) -> IntArray:
-    counts = np.zeros(shuffles, dtype=np.int64)
-    for b in range(shuffles):
+    """Shuffles ``span[0]`` to ``span[1] - 1``; shuffle b is seeded by (``seed``, b)."""
+    first, end = span
+    counts = np.zeros(end - first, dtype=np.int64)
+    for b in range(first, end):
         order = kind_of.copy()
-        _, stream = _splitmix(np.uint64(seed) * _MIX2 + np.uint64(first + b))
+        _, stream = _splitmix(np.uint64(seed) * _MIX2 + np.uint64(b))
         _shuffle(order, stream)
-        counts[b] = _count(
-            order, kind_primary, kind_ptr, kind_phase, kind_quanta,
-            window, phases, half, bits, backward_only,
-        )  # fmt: skip
+        counts[b - first] = _count(order, kinds, rule)
     return counts
 
 
-def sparse_kinds(by_phase: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Per kind, its non-zero quantised shares: (offsets, phases, quanta) in CSR layout.
+def _kind_tables(kind_primary: IntArray, by_phase: IntArray) -> KindTables:
+    """Per kind its primary phase and its non-zero quantised shares in CSR layout.
 
     ``by_phase`` is (phases, kinds); most kinds have one or two phases, so the window update
     touches only those."""
@@ -172,7 +140,11 @@ def sparse_kinds(by_phase: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     offsets = np.zeros(kinds_major.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(kind_index, minlength=kinds_major.shape[0]), out=offsets[1:])
     quanta = kinds_major[kind_index, phase_index].astype(np.int64)
-    return offsets, phase_index.astype(np.int64), quanta
+    return kind_primary.astype(np.int64), offsets, phase_index.astype(np.int64), quanta
+
+
+def _rule(window: int, phases: int, rounding_bits: int, backward_only: bool) -> Rule:
+    return window, phases, 1 << (rounding_bits - 1), rounding_bits, backward_only
 
 
 def count_orderings(
@@ -185,12 +157,11 @@ def count_orderings(
     backward_only: bool,
 ) -> IntArray:
     """Revisit events of each ordering (rows of kind ids)."""
-    offsets, phase_of, quanta = sparse_kinds(by_phase)
     result: IntArray = _count_orderings(
-        np.ascontiguousarray(orderings, dtype=np.int64), kind_primary.astype(np.int64),
-        offsets, phase_of, quanta, window, by_phase.shape[0],
-        1 << (rounding_bits - 1), rounding_bits, backward_only,
-    )  # fmt: skip
+        np.ascontiguousarray(orderings, dtype=np.int64),
+        _kind_tables(kind_primary, by_phase),
+        _rule(window, by_phase.shape[0], rounding_bits, backward_only),
+    )
     return result
 
 
@@ -207,17 +178,14 @@ def count_shuffles(
 ) -> IntArray:
     """Revisit events of ``shuffles`` seeded random reorderings of ``kind_of``, counted on
     every core (the kernel releases the GIL; shuffle b is the same whoever runs it)."""
-    offsets, phase_of, quanta = sparse_kinds(by_phase)
-    arguments = (
-        kind_primary.astype(np.int64), offsets, phase_of, quanta, window, by_phase.shape[0],
-        1 << (rounding_bits - 1), rounding_bits, backward_only,
-    )  # fmt: skip
+    kinds = _kind_tables(kind_primary, by_phase)
+    rule = _rule(window, by_phase.shape[0], rounding_bits, backward_only)
     order = np.ascontiguousarray(kind_of, dtype=np.int64)
     workers = max(1, min(os.cpu_count() or 1, shuffles))
     bounds = [shuffles * w // workers for w in range(workers + 1)]
     with ThreadPoolExecutor(workers) as pool:
         parts = pool.map(
-            lambda span: _count_shuffles(order, span[0], span[1] - span[0], seed, *arguments),
+            lambda span: _count_shuffles(order, span, seed, kinds, rule),
             itertools.pairwise(bounds),
         )
         return np.concatenate(list(parts))
