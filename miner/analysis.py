@@ -7,7 +7,7 @@ thin shell over it. Everything it returns is finished data: renderers compute no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any, Literal
@@ -28,6 +28,7 @@ from miner.history import (
     open_repository,
     read_tracked_file,
     resolve_revision,
+    with_progress,
 )
 from miner.matrices import Matrices, build_matrices
 from miner.notes import read_notes
@@ -293,18 +294,16 @@ def _mine_commits(
         from miner.store import StoreError
 
         try:
-            commits, counts = _mine_cached(repo, rules, settings)
+            commits, counts = _mine_cached(repo, rules, settings, progress)
         except StoreError as error:
             if settings.cache is not None:
                 raise
             notices = (f"incremental cache not used: {error}",)
         else:
-            if progress is not None:
-                progress(len(commits))
             return commits, counts, notices
     records = iter_commits(repo, settings.history())
     if progress is not None:
-        records = _reporting(records, progress)
+        records = with_progress(records, progress)
     return (*mine(records, rules, settings), notices)
 
 
@@ -336,13 +335,18 @@ def apply_notes(
 
 
 def _mine_cached(
-    repo: Repository, rules: Rules, settings: AnalysisOptions
+    repo: Repository,
+    rules: Rules,
+    settings: AnalysisOptions,
+    progress: ProgressCallback | None,
 ) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts]:
     from miner.history import is_url
     from miner.store import mine_with_store, store_path
 
     path, owned = store_path(repo, settings.cache, url=is_url(repo.info.path))
-    commits, counts, _ = mine_with_store(repo, rules, settings, path, owned=owned)
+    commits, counts, _ = mine_with_store(
+        repo, rules, settings, path, owned=owned, progress=progress
+    )
     return commits, counts
 
 
@@ -351,14 +355,6 @@ def expected_commit_count(path: str, **options: Any) -> int:
     settings = AnalysisOptions(**options)
     with open_repository(path, rev=settings.revision) as repo:
         return count_commits(repo, settings.history())
-
-
-def _reporting(
-    records: Iterable[CommitRecord], progress: ProgressCallback
-) -> Iterator[CommitRecord]:
-    for read, record in enumerate(records, start=1):
-        yield record
-        progress(read)
 
 
 class _PathFilter:

@@ -26,7 +26,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -421,6 +421,15 @@ def _revision_arguments(repo: Repository, options: HistoryOptions) -> list[str] 
     if options.first_parent:
         filters.append("--first-parent")
     return [*filters, "--end-of-options", rev, "--"]
+
+
+def with_progress(
+    records: Iterable[CommitRecord], progress: Callable[[int], None]
+) -> Iterator[CommitRecord]:
+    """``records``, calling ``progress`` with the number read so far after each one."""
+    for read, record in enumerate(records, start=1):
+        yield record
+        progress(read)
 
 
 def count_commits(repo: Repository, options: HistoryOptions) -> int:

@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +52,7 @@ from miner.history import (
     read_commits,
     read_tracked_file,
     rev_list,
+    with_progress,
 )
 
 if TYPE_CHECKING:
@@ -405,19 +406,27 @@ class StoreStats:
 
 
 def stored_records(
-    repo: Repository, options: HistoryOptions, store: Store, mode: str
+    repo: Repository,
+    options: HistoryOptions,
+    store: Store,
+    mode: str,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[CommitRecord], int]:
     """Every record of the range in topological order, reading from git only those the store
-    lacks (and storing them). Returns the records and how many were read from git."""
+    lacks (and storing them). Returns the records and how many were read from git.
+    ``progress`` hears about commits read from git as a whole range."""
+    whole_range = iter_commits(repo, options)
+    if progress is not None:
+        whole_range = with_progress(whole_range, progress)
     if options.backend != "git":
         # Reading a chosen set of commits is a git-backend feature: other backends read the
         # whole range (their classifications are still reused).
-        records = list(iter_commits(repo, options))
+        records = list(whole_range)
         return records, len(records)
     stored = store.commit_shas(mode)
     if not stored:
         # Nothing to reuse: one streamed git log gives both the records and their order.
-        records = list(iter_commits(repo, options))
+        records = list(whole_range)
         store.add_commits(mode, records)
         return records, len(records)
     order = rev_list(repo, options)
@@ -429,6 +438,8 @@ def stored_records(
     lost = [sha for sha in order if sha not in known]
     if lost:
         raise RepositoryError(f"commit {lost[0][:12]} vanished while reading: run again")
+    if progress is not None:
+        progress(len(order))
     return [known[sha] for sha in order], len(fresh)
 
 
@@ -439,6 +450,7 @@ def mine_with_store(
     path: Path,
     *,
     owned: bool,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts, StoreStats]:
     """:func:`miner.analysis.mine` over the range, with the store at ``path`` in between.
 
@@ -446,16 +458,22 @@ def mine_with_store(
     reads everything from git, exactly as a run without a store.
     """
     try:
-        return _mine_with_store(repo, rules, settings, path, owned=owned)
+        return _mine_with_store(repo, rules, settings, path, owned=owned, progress=progress)
     except sqlite3.DatabaseError as error:
         if not _unreadable(error):
             raise StoreError(f"cannot use the cache {path}: {error}") from None
         remove_store(path)
-        return _mine_with_store(repo, rules, settings, path, owned=True)
+        return _mine_with_store(repo, rules, settings, path, owned=True, progress=progress)
 
 
 def _mine_with_store(
-    repo: Repository, rules: Rules, settings: AnalysisOptions, path: Path, *, owned: bool
+    repo: Repository,
+    rules: Rules,
+    settings: AnalysisOptions,
+    path: Path,
+    *,
+    owned: bool,
+    progress: Callable[[int], None] | None,
 ) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts, StoreStats]:
     from miner.analysis import mine
 
@@ -463,7 +481,7 @@ def _mine_with_store(
     mode = history_mode(history, read_tracked_file(repo, ".mailmap"))
     key = classification_key(mode, rules, settings.include, settings.exclude)
     with open_store(path, owned=owned) as store:
-        records, read = stored_records(repo, history, store, mode)
+        records, read = stored_records(repo, history, store, mode, progress)
         classifier = StoredClassifier(rules, store.load_classifications(key))
         commits, counts = mine(records, rules, settings, classify=classifier)
         store.add_classifications(key, classifier.computed)

@@ -270,3 +270,19 @@ def test_a_reader_that_goes_away_is_not_an_error(edge: Path) -> None:
     process.stdout.close()
     with process.stderr:
         assert (process.wait(), process.stderr.read()) == (0, b"")
+
+
+def test_progress_counts_the_commits_read_with_or_without_the_store(
+    edge: Path, tmp_path: Path
+) -> None:
+    import miner
+
+    cold: list[int] = []
+    warm: list[int] = []
+    plain: list[int] = []
+    store = str(tmp_path / "store.sqlite")
+    miner.analyze(str(edge), progress=cold.append, use_cache=True, cache=store)
+    miner.analyze(str(edge), progress=warm.append, use_cache=True, cache=store)
+    miner.analyze(str(edge), progress=plain.append)
+    assert plain == cold == list(range(1, 16))  # 15 commits, merges included
+    assert warm == [15]  # everything came from the store
