@@ -286,3 +286,24 @@ def test_progress_counts_the_commits_read_with_or_without_the_store(
     miner.analyze(str(edge), progress=plain.append)
     assert plain == cold == list(range(1, 16))  # 15 commits, merges included
     assert warm == [15]  # everything came from the store
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt"), [("analyze", "json"), ("analyze", "markdown"), ("commits", "csv")]
+)
+def test_an_output_path_that_cannot_be_written(
+    run: Run, edge: Path, tmp_path: Path, command: str, fmt: str
+) -> None:
+    target = tmp_path / "missing-folder" / "out"
+    assert_one_line_error(
+        run(command, edge, "--format", fmt, "--output", target),
+        f"{target}: No such file or directory",
+    )
+
+
+def test_an_output_directory_that_is_a_file(run: Run, edge: Path, tmp_path: Path) -> None:
+    taken = write(tmp_path / "taken", "mine")
+    assert_one_line_error(
+        run("analyze", edge, "--format", "csv", "--output", taken), f"{taken}: File exists"
+    )
+    assert taken.read_text() == "mine"

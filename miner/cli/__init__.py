@@ -67,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`miner commits | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:
+        if error.filename is None:
+            return _internal_error(debug)
+        # A path the user gave (--output, --cache, ...) cannot be used: bad input, not a bug.
+        print(f"miner: error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return UsageError.exit_code
     except Exception:
         return _internal_error(debug)
 
