@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import pandas as pd
@@ -84,6 +84,9 @@ class AnalysisOptions:
             raise UsageError("--window must be a positive duration")
         if self.min_share is not None and not 0 < self.min_share <= 1:
             raise UsageError(f"--min-share must be in (0, 1], not {self.min_share}")
+        for option, value in (("--since", self.since), ("--until", self.until)):
+            if value is not None:
+                check_date(option, value)
         for pattern in self.author_patterns:
             try:
                 re.compile(pattern)
@@ -111,6 +114,26 @@ class AnalysisOptions:
 
     def sequence(self) -> SequenceOptions:
         return SequenceOptions(window=self.window, revisits=self.revisits)
+
+
+_RELATIVE_DATE = re.compile(
+    r"(\d+[ .](second|minute|hour|day|week|month|year)s?[ .]ago|yesterday|today|now)",
+    re.IGNORECASE,
+)
+
+
+def check_date(option: str, value: str) -> None:
+    """``--since``/``--until``: an ISO 8601 date or time, or a relative one like ``2 weeks
+    ago``. git reads anything else as some date without complaint (``notadate`` is "now"),
+    which would silently analyse the wrong commits."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        if _RELATIVE_DATE.fullmatch(value.strip()) is None:
+            raise UsageError(
+                f"{option}: not a date: {value!r} (use YYYY-MM-DD, an ISO time, or e.g. "
+                "'2 weeks ago')"
+            ) from None
 
 
 def parse_window(text: str) -> int | timedelta:

@@ -15,6 +15,7 @@ import pytest
 from miner.cli import main
 
 Run = Callable[..., tuple[int, str, str]]
+DATE_HINT = "(use YYYY-MM-DD, an ISO time, or e.g. '2 weeks ago')"
 
 
 @pytest.fixture
@@ -127,6 +128,14 @@ def test_unreadable_rules_file(run: Run, edge: Path, tmp_path: Path) -> None:
             "unterminated subpattern at position 0",
         ),
         (("--format", "csv"), "--format csv writes several files: give --output DIR"),
+        (
+            ("--since", "notadate"),
+            f"--since: not a date: 'notadate' {DATE_HINT}",
+        ),
+        (
+            ("--until", "2024-13-45"),
+            f"--until: not a date: '2024-13-45' {DATE_HINT}",
+        ),
     ],
 )
 def test_bad_option_values(run: Run, edge: Path, argv: tuple[str, ...], message: str) -> None:
