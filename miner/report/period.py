@@ -158,7 +158,7 @@ def period_rows(report: PeriodReport) -> Rows:
 
 def period_header(report: PeriodReport) -> list[str]:
     phases = [text.short(p) for p in report.analysis.phases]
-    return ["period", "commits", "classified", *phases, "revisits", "rate", "Δ rate"]
+    return ["period", "commits", "classif.", *phases, "revisits", "rate", "Δ rate"]
 
 
 def gate_rows(results: tuple[GateResult, ...]) -> Rows:
@@ -370,9 +370,10 @@ def _table(
     header: list[str],
     rows: Rows,
 ) -> Table:
-    result = Table(title=caption, box=box.SIMPLE_HEAD)
+    result = Table(title=caption, box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     for name in header:
-        result.add_column(name)
+        # Labels and numbers stay whole (a narrow terminal squeezes the long text instead).
+        result.add_column(name, no_wrap=name not in ("reading", "reasons"))
     for row in rows:
         result.add_row(*row)
     return result
