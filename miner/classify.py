@@ -95,9 +95,16 @@ class _MessageMatch:
 
 class Classifier:
     """Classifies commits with one set of rules; caches the rule matches per distinct path and
-    per distinct message (rules are compiled once, in :func:`miner.rules.load_rules`)."""
+    per distinct message.
 
-    def __init__(self, rules: Rules) -> None:
+    ``known_paths`` seeds the path cache with votes learnt earlier *with the same rules* (path
+    -> ids of the voting path rules, None for an ignored path): :meth:`path_votes` gives them.
+    The commit hook keeps them between commits, so it rarely compiles a path rule at all.
+    """
+
+    def __init__(
+        self, rules: Rules, *, known_paths: Mapping[str, Sequence[str] | None] | None = None
+    ) -> None:
         self.rules = rules
         self._order = {phase: index for index, phase in enumerate(rules.phases)}
         self._path_cache: dict[str, _PathVotes] = {}
@@ -105,6 +112,23 @@ class Classifier:
         self._evidence_cache: dict[tuple[str, str, int, int], Evidence] = {}
         self._phase_set = frozenset(rules.phases)
         self._reason_set = frozenset(rules.reason_ids)
+        if known_paths:
+            self._learn(known_paths)
+
+    def _learn(self, known_paths: Mapping[str, Sequence[str] | None]) -> None:
+        by_id = {rule.id: rule for rule in self.rules.path_rules}
+        for path, ids in known_paths.items():
+            if ids is None:
+                self._path_cache[path] = None
+            elif all(rule_id in by_id for rule_id in ids):
+                self._path_cache[path] = tuple(by_id[rule_id] for rule_id in ids)
+
+    def path_votes(self) -> dict[str, list[str] | None]:
+        """The votes this classifier knows, by path (the form ``known_paths`` takes)."""
+        return {
+            path: None if votes is None else [rule.id for rule in votes]
+            for path, votes in self._path_cache.items()
+        }
 
     def classify(self, message: str, files: Sequence[FileChange]) -> Classification:
         found = self._message(message[:MAX_MESSAGE_CHARS])

@@ -54,6 +54,8 @@ AUTOSQUASH_PREFIXES = ("fixup! ", "squash! ", "amend! ")
 HOOK_MARKER = "# miner-hook: installed by `miner hook install`"
 STATE_FILE = "miner/hook-state.json"
 STATE_VERSION = 1
+MAX_KNOWN_PATHS = 5_000
+PATHS_FILE = "hook-paths.json"  # beside the state file
 FOCUS_WINDOW = 10  # SPEC §3 default window (commits)
 
 # SPEC §3 sums shares exactly: miner.revisits quantises them to 2**-40 and compares sums rounded
@@ -412,6 +414,10 @@ class _Context:
     cwd: Path | None = None  # None inside a hook: git's environment locates the repository
     clean: bool = False
 
+    @property
+    def paths_file(self) -> Path:
+        return self.state_file.with_name(PATHS_FILE)
+
 
 def execute(request: HookRequest, stderr: TextIO) -> int:
     """Run the hook and turn the outcome into an exit code (0, or 1 for a strict rejection).
@@ -522,14 +528,17 @@ def _trailers_for(
 ) -> tuple[str, ...]:
     from miner.classify import Classifier
 
-    classifier = Classifier(rules)
+    known = _known_paths(context.paths_file, rules)
+    classifier = Classifier(rules, known_paths=known)
     amending = _is_amend(request, context)
     parent = _rev_parse(context, f"{context.head}^") if amending else context.head
     classification = classifier.classify(body, _staged_changes(context, amending, parent))
     if classification.primary is None:
+        _remember_paths(context.paths_file, rules, classifier, len(known))
         return ()
     phase_line = f"{PHASE_TRAILER}: {', '.join(classification.labels)}"
     focus, event = _tracker(context, parent, rules, classifier).peek(classification.primary)
+    _remember_paths(context.paths_file, rules, classifier, len(known))
     if event != "revisit":
         return (phase_line,)
     return (phase_line, f"{REVISIT_TRAILER}: {focus} -> {classification.primary}")
@@ -668,8 +677,10 @@ def prime_state(repository: Path) -> int:
         return 0
     rules = load_rules(repository_dir=context.top)
     tracker = FocusTracker(rules.phases)
-    count = _feed(tracker, _classified(context, context.head, Classifier(rules)))
+    classifier = Classifier(rules)
+    count = _feed(tracker, _classified(context, context.head, classifier))
     _save_state(context.state_file, rules, context.head, tracker)
+    _remember_paths(context.paths_file, rules, classifier, 0)
     return count
 
 
@@ -721,6 +732,33 @@ def _save_state(path: Path, rules: Rules, tip: str, tracker: FocusTracker) -> No
     with contextlib.suppress(OSError):  # a cache: failing to write it only costs time later
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, json.dumps(data).encode(), 0o644)
+
+
+def _known_paths(path: Path, rules: Rules) -> dict[str, list[str] | None]:
+    """Path votes learnt by earlier runs with the same rules (a cache: anything odd is empty)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        votes = data["votes"] if data.get("rules") == rules.digest else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    if not isinstance(votes, dict):
+        return {}
+    return {
+        path: ids
+        for path, ids in votes.items()
+        if ids is None or (isinstance(ids, list) and all(isinstance(i, str) for i in ids))
+    }
+
+
+def _remember_paths(path: Path, rules: Rules, classifier: Classifier, known: int) -> None:
+    """Keep the newest ``MAX_KNOWN_PATHS`` path votes for the next commit."""
+    votes = classifier.path_votes()
+    if len(votes) == known:
+        return
+    kept = dict(list(votes.items())[-MAX_KNOWN_PATHS:])
+    with contextlib.suppress(OSError):  # a cache: failing to write it only costs time later
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, json.dumps({"rules": rules.digest, "votes": kept}).encode(), 0o644)
 
 
 def _one_line(error: BaseException) -> str:

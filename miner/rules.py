@@ -45,20 +45,28 @@ class Phase:
 
 @dataclass(frozen=True, slots=True)
 class PathRule:
-    """A compiled path rule: ``include`` is one regex for all positive globs, ``exclude`` for the
-    ``!`` globs (None when there are none). Both are matched with ``fullmatch``."""
+    """A path rule: ``include`` is one regex for all positive globs, ``exclude`` for the ``!``
+    globs (None when there are none), both matched with ``fullmatch``.
+
+    They are compiled on first use: a commit hook that already knows the votes of its paths
+    (see :class:`miner.classify.Classifier`) never pays for compiling them."""
 
     id: str
     phase: str
     weight: float
     globs: tuple[str, ...]
-    include: re.Pattern[str]
-    exclude: re.Pattern[str] | None
+    include: str
+    exclude: str | None
 
     def matches(self, path: str) -> bool:
-        if self.include.fullmatch(path) is None:
+        if _glob_pattern(self.include).fullmatch(path) is None:
             return False
-        return self.exclude is None or self.exclude.fullmatch(path) is None
+        return self.exclude is None or _glob_pattern(self.exclude).fullmatch(path) is None
+
+
+@cache
+def _glob_pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,8 +559,8 @@ def compile_globs(rule_id: str, phase: str, weight: float, globs: Sequence[str])
     )
 
 
-def _alternation(regexes: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{r})" for r in regexes) or "(?!)", re.IGNORECASE)
+def _alternation(regexes: list[str]) -> str:
+    return "|".join(f"(?:{r})" for r in regexes) or "(?!)"
 
 
 # ----------------------------------------------------------------------------- compiling

@@ -409,3 +409,13 @@ def test_default_rules_handle_the_named_collisions(
 def test_model_performance_is_not_a_scaling_need() -> None:
     result = run(load_rules(), "Improve model performance", "src/models/train.py")
     assert result.reasons == ("model_performance",)
+
+
+def test_known_path_votes_classify_like_fresh_ones(rules: Rules) -> None:
+    files = [FileChange("src/models/train.py", "M"), FileChange("uv.lock", "M")]
+    learnt = Classifier(rules)
+    fresh = learnt.classify("Tune the model", files)
+    seeded = Classifier(rules, known_paths=learnt.path_votes())
+    assert seeded.classify("Tune the model", files) == fresh
+    assert seeded.path_votes() == learnt.path_votes()
+    assert learnt.path_votes()["uv.lock"] is None  # ignored paths are remembered as such

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -564,3 +565,17 @@ def test_pre_commit_try_repo(repo: Path, tmp_path: Path, request: pytest.Fixture
     assert checked.returncode == 1
     assert "miner: error: commit message has no MLOps-Phase trailer" in checked.stdout
     assert msgfile.read_text() == "Update\n"
+
+
+def test_path_votes_are_remembered_and_a_bad_cache_is_ignored(hooked: Path) -> None:
+    commit(hooked, {"data/raw.csv": "0\n"}, "-m", "Add data")
+    votes = json.loads((hooked / ".git" / "miner" / "hook-paths.json").read_text())
+    assert votes["votes"]["data/raw.csv"]
+    # A cache naming rules that do not exist, or of other rules, is never trusted.
+    votes["votes"]["models/train.py"] = ["no.such.rule"]
+    (hooked / ".git" / "miner" / "hook-paths.json").write_text(json.dumps(votes))
+    commit(hooked, {"models/train.py": "fit\n"}, "-m", "Train")
+    assert message(hooked) == "Train\n\nMLOps-Phase: model_development"
+    (hooked / ".git" / "miner" / "hook-paths.json").write_text('{"rules": "other", "votes": 1}')
+    commit(hooked, {"models/train.py": "fit(2)\n"}, "-m", "Tune")
+    assert message(hooked) == "Tune\n\nMLOps-Phase: model_development"
