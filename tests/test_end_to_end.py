@@ -107,3 +107,16 @@ def test_this_projects_own_repository(capsys: pytest.CaptureFixture[str]) -> Non
     assert_spec_invariants(document)
     assert "Statistics" in run(capsys, "analyze", PROJECT)
     assert "### Statistics" in run(capsys, "analyze", PROJECT, "--format", "markdown")
+
+
+def test_the_library_api_gives_dataframes(built_fixture: Callable[[str], Path]) -> None:
+    import miner
+
+    analysis = miner.analyze(str(built_fixture("edge")))
+    frame = analysis.commits_frame()
+    assert list(frame.columns) == [
+        "sha", "authored_at", "author", "subject", "primary", "labels", "focus", "event",
+    ]  # fmt: skip
+    assert len(frame) == analysis.summary["commits_total"]
+    assert list(analysis.matrices.overlap_rate.index) == list(analysis.phases)
+    assert analysis.phase_stats["commits"].sum() == analysis.summary["commits_classified"]
