@@ -7,7 +7,6 @@ counts are int64, rates float64 with NaN where the denominator is zero (renderer
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -96,16 +95,17 @@ def _overlap_rate(sequence: SequenceAnalysis, order: dict[str, int]) -> npt.NDAr
 
 def _transitions(steps: Sequence[Step], order: dict[str, int]) -> Counts:
     counts = _square(order)
-    for before, after in itertools.pairwise(steps):
-        counts[order[before.primary], order[after.primary]] += 1
+    primary = np.array([order[step.primary] for step in steps], dtype=np.int64)
+    np.add.at(counts, (primary[:-1], primary[1:]), 1)
     return counts
 
 
 def _cooccurrence(steps: Sequence[Step], order: dict[str, int]) -> Counts:
-    counts = _square(order)
-    for step in steps:
-        labelled = sorted({order[label] for label in step.labels})
-        counts[np.ix_(labelled, labelled)] += 1
+    """C = L^T L, for L the (steps, phases) 0/1 matrix of labels."""
+    labelled = np.zeros((len(steps), len(order)), dtype=np.int64)
+    for row, step in enumerate(steps):
+        labelled[row, [order[label] for label in step.labels]] = 1
+    counts: Counts = labelled.T @ labelled
     return counts
 
 
