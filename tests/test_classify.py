@@ -419,3 +419,9 @@ def test_known_path_votes_classify_like_fresh_ones(rules: Rules) -> None:
     assert seeded.classify("Tune the model", files) == fresh
     assert seeded.path_votes() == learnt.path_votes()
     assert learnt.path_votes()["uv.lock"] is None  # ignored paths are remembered as such
+
+
+def test_raw_data_files_are_acquisition_not_preparation() -> None:
+    files = [FileChange(f"data/raw/part-{i}.csv", "A") for i in range(3)]
+    result = Classifier(load_rules()).classify("Add the January export", files)
+    assert (result.primary, result.labels) == ("data_acquisition", ("data_acquisition",))

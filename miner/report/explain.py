@@ -59,7 +59,7 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
     for name in ("rule", "phase", "kind", "matched", "weight"):
         evidence.add_column(name, justify="right" if name == "weight" else "left")
     for e in c.evidence:
-        evidence.add_row(e.rule, e.phase, e.kind, Text(e.match), f"{e.weight:.3f}")
+        evidence.add_row(e.rule, e.phase, e.kind, Text(e.match), f"{e.weight:.4f}")
     console.print(evidence if c.evidence else Text("No rule matched.", style="italic"))
     totals = scores(commit)
     if totals:
