@@ -316,3 +316,24 @@ def test_an_output_directory_that_is_a_file(run: Run, edge: Path, tmp_path: Path
         run("analyze", edge, "--format", "csv", "--output", taken), f"{taken}: File exists"
     )
     assert taken.read_text() == "mine"
+
+
+def test_terminal_escape_sequences_in_a_repository_are_shown_not_obeyed(
+    run: Run, make_repo: Callable[[dict[str, object]], Path]
+) -> None:
+    repo = make_repo(
+        {
+            "authors": {"eve": {"name": "Eve \x1b[31mred", "email": "eve@example.com"}},
+            "commits": [
+                {
+                    "message": "Train \x1b[2J\x1b]0;pwned\x07 the model [bold]x[/bold]",
+                    "write": {"src/models/train.py": "fit()\n"},
+                }
+            ],
+        }
+    )
+    outputs = [run(*argv, "--no-cache") for argv in (("explain", repo, "HEAD"), ("commits", repo))]
+    for code, out, _ in outputs:
+        assert code == 0
+        assert "\x1b" not in out and "\x07" not in out
+    assert "Train \\x1b[2J\\x1b]0;pwned\\x07 the model [bold]x[/bold]" in outputs[0][1]

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from miner.report.text import shown
+
 if TYPE_CHECKING:
     from miner.analysis import AnalysedCommit, Analysis
 
@@ -29,7 +31,7 @@ def commits_table(analysis: Analysis) -> Table:
             ", ".join(c.classification.labels),
             c.focus or "",
             c.event or "",
-            Text(c.record.subject),
+            Text(shown(c.record.subject)),
         )
     return table
 
@@ -45,13 +47,16 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
     record, c = commit.record, commit.classification
     console.print(Text(f"commit {record.sha}", style="bold"))
     console.print(
-        Text(f"author   {record.author} <{record.email}>  {record.authored_at.isoformat()}")
+        Text(
+            f"author   {shown(record.author)} <{shown(record.email)}>  "
+            f"{record.authored_at.isoformat()}"
+        )
     )
-    console.print(Text(f"subject  {record.subject}"))
+    console.print(Text(f"subject  {shown(record.subject)}"))
     files = record.files
     for change in files[:MAX_FILES]:
-        moved = f"{change.old_path} → " if change.old_path else ""
-        console.print(Text(f"  {change.status:<4} {moved}{change.path}"))
+        moved = f"{shown(change.old_path)} → " if change.old_path else ""
+        console.print(Text(f"  {change.status:<4} {moved}{shown(change.path)}"))
     if len(files) > MAX_FILES:
         console.print(Text(f"  … {len(files) - MAX_FILES} more files", style="dim"))
     console.print()
@@ -59,7 +64,7 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
     for name in ("rule", "phase", "kind", "matched", "weight"):
         evidence.add_column(name, justify="right" if name == "weight" else "left")
     for e in c.evidence:
-        evidence.add_row(e.rule, e.phase, e.kind, Text(e.match), f"{e.weight:.4f}")
+        evidence.add_row(e.rule, e.phase, e.kind, Text(shown(e.match)), f"{e.weight:.4f}")
     console.print(evidence if c.evidence else Text("No rule matched.", style="italic"))
     totals = scores(commit)
     if totals:
@@ -84,7 +89,7 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
     console.print(Text(f"focus    {commit.focus or '– (unclassified commits are not sequenced)'}"))
     console.print(Text(f"event    {commit.event or 'none'}" + _event_detail(analysis, commit)))
     for warning in c.warnings:
-        console.print(Text(f"warning  {warning}", style="yellow"))
+        console.print(Text(f"warning  {shown(warning)}", style="yellow"))
 
 
 def _event_detail(analysis: Analysis, commit: AnalysedCommit) -> str:

@@ -27,9 +27,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def escape(value: str) -> str:
     """Repository text is data: it must not break the table or inject markup."""
     return (
-        value.replace("\\", "\\\\")
+        text.shown(value.replace("\\", "\\\\"))
         .replace("|", "\\|")
-        .replace("\n", " ")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
     )

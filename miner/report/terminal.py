@@ -60,7 +60,7 @@ def render(analysis: Analysis, console: Console) -> None:
         console.print(block)
         console.print()
     for warning in analysis.warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        console.print(Text(f"warning: {text.shown(warning)}", style="yellow"))
 
 
 def header(analysis: Analysis) -> Panel:

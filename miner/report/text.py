@@ -6,6 +6,7 @@ Formatting only: every number comes finished from the ``Analysis``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,15 @@ SHORT_NAMES = {
     "scalability": "scale",
     "governance_compliance": "govern.",
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Repository text made safe for one line of a terminal or table: control characters
+    (escape sequences a terminal would obey, newlines, tabs) appear as ``\\xNN``."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def short(phase: str) -> str:
@@ -53,7 +63,7 @@ def header_items(analysis: Analysis) -> list[tuple[str, str]]:
     repo, opts = analysis.repository, analysis.options
     bots = ", ".join(opts.author_patterns) or "none"
     items = [
-        ("repository", repo.path),
+        ("repository", shown(repo.path)),
         ("head", f"{repo.head or '(no commits)'}" + (f" ({repo.branch})" if repo.branch else "")),
         ("range", opts.revision or "HEAD"),
         (
