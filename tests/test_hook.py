@@ -12,22 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spec_phases import PHASES
 
 from miner import hook
 from miner.errors import UsageError
 from miner.revisits import SequenceOptions, Step, analyse_sequence
 
-PHASES = (
-    "problem_definition",
-    "data_acquisition",
-    "data_preparation",
-    "model_development",
-    "model_deployment",
-    "monitoring",
-    "management",
-    "scalability",
-    "governance_compliance",
-)
 # Small, stable rules so these tests do not move when the default rules are tuned.
 RULES = f"""version: 1
 phases: [{", ".join(PHASES)}]

@@ -17,23 +17,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from spec_phases import PHASES
 
 import miner
 from fixtures.build import BuildResult, BuiltCommit
 from miner.analysis import AnalysedCommit, Analysis
 from miner.report import json as json_report
-
-PHASES = (
-    "problem_definition",
-    "data_acquisition",
-    "data_preparation",
-    "model_development",
-    "model_deployment",
-    "monitoring",
-    "management",
-    "scalability",
-    "governance_compliance",
-)
 
 # (from, to, direction, commit ids, reasons), in sequence order.
 EXPECTED_EVENTS: list[tuple[str, str, str, list[str], list[str]]] = [

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from spec_phases import PHASES
 
 from miner.cli import main
 from miner.errors import ConfigError, UsageError
@@ -17,18 +18,6 @@ from miner.rules import (
     glob_to_regex,
     load_rules,
     rules_from_text,
-)
-
-NINE = (
-    "problem_definition",
-    "data_acquisition",
-    "data_preparation",
-    "model_development",
-    "model_deployment",
-    "monitoring",
-    "management",
-    "scalability",
-    "governance_compliance",
 )
 
 
@@ -100,12 +89,12 @@ def test_compile_glob_for_command_line_options() -> None:
 
 def test_default_rules_cover_the_nine_phases() -> None:
     rules = load_rules()
-    assert rules.phases == NINE
+    assert rules.phases == PHASES
     assert rules.min_share == 0.25
     assert rules.source == "default"
     assert re.fullmatch("[0-9a-f]{64}", rules.digest)
     reachable = {r.phase for r in rules.path_rules} & {r.phase for r in rules.message_rules}
-    assert reachable == set(NINE)
+    assert reachable == set(PHASES)
     assert rules.phase_names["governance_compliance"] == "Governance & compliance"
     expected_reasons = {
         "bug_fix",
@@ -182,7 +171,7 @@ def test_extends_may_rename_phases_when_rules_follow(tmp_path: Path) -> None:
         {
             "version": 1,
             "extends": "default",
-            "phases": [p for p in NINE if p != "scalability"],
+            "phases": [p for p in PHASES if p != "scalability"],
             "disable": [r["id"] for r in default["rules"] if r["phase"] == "scalability"],
         }
     )
@@ -351,7 +340,7 @@ def test_rules_show_prints_the_effective_rules(
     header, body = out.split("\n", 1)
     assert header == f"# effective rules from {path} (digest {load_rules(path).digest})"
     shown = yaml.safe_load(body)
-    assert [p["id"] for p in shown["phases"]] == list(NINE)
+    assert [p["id"] for p in shown["phases"]] == list(PHASES)
     assert {r["id"]: r for r in shown["rules"]}["deployment.docker"]["weight"] == 4.0
     assert rules_from_text(body, source="shown").digest == load_rules(path).digest
 
