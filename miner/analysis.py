@@ -269,14 +269,23 @@ class Analysis:
         return values
 
 
-def analyze(path: str, *, progress: ProgressCallback | None = None, **options: Any) -> Analysis:
+def analyze(
+    path: str,
+    *,
+    progress: ProgressCallback | None = None,
+    total: ProgressCallback | None = None,
+    **options: Any,
+) -> Analysis:
     """Analyse the repository at ``path`` (work tree, bare repository or URL).
 
-    ``options`` are the fields of ``AnalysisOptions``; ``progress`` is called with the number of
-    commits read so far (the CLI draws a progress bar with it).
+    ``options`` are the fields of ``AnalysisOptions``. For a progress bar: ``total`` is told
+    how many commits will be read, before mining starts; ``progress`` is called with the number
+    read so far.
     """
     settings = AnalysisOptions(**options)
     with open_repository(path, rev=settings.revision) as repo:
+        if total is not None:
+            total(count_commits(repo, settings.history()))
         return _analyse(repo, settings, progress)
 
 
@@ -371,13 +380,6 @@ def _mine_cached(
         repo, rules, settings, path, owned=owned, progress=progress
     )
     return commits, counts
-
-
-def expected_commit_count(path: str, **options: Any) -> int:
-    """How many commits ``analyze`` will read (for a progress bar's total)."""
-    settings = AnalysisOptions(**options)
-    with open_repository(path, rev=settings.revision) as repo:
-        return count_commits(repo, settings.history())
 
 
 class _PathFilter:

@@ -289,12 +289,14 @@ def test_progress_counts_the_commits_read_with_or_without_the_store(
     cold: list[int] = []
     warm: list[int] = []
     plain: list[int] = []
+    totals: list[int] = []
     store = str(tmp_path / "store.sqlite")
-    miner.analyze(str(edge), progress=cold.append, use_cache=True, cache=store)
+    miner.analyze(str(edge), progress=cold.append, total=totals.append, use_cache=True, cache=store)
     miner.analyze(str(edge), progress=warm.append, use_cache=True, cache=store)
     miner.analyze(str(edge), progress=plain.append)
     assert plain == cold == list(range(1, 16))  # 15 commits, merges included
     assert warm == [15]  # everything came from the store
+    assert totals == [15]  # told before mining started
 
 
 @pytest.mark.parametrize(

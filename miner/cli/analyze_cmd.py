@@ -176,7 +176,8 @@ def wants_progress() -> bool:
 
 
 @contextmanager
-def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+def progress_bar() -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """(advance, set_total) for a transient progress bar on stderr."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -188,23 +189,26 @@ def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("mining", total=total)
+        task = bar.add_task("mining", total=None)
 
         def advance(read: int) -> None:
             if read % 500 == 0:
                 bar.update(task, completed=read)
 
-        yield advance
+        def set_total(commits: int) -> None:
+            bar.update(task, total=commits)
+
+        yield advance, set_total
 
 
 def run_analysis(args: argparse.Namespace) -> Analysis:
-    from miner.analysis import analyze, expected_commit_count
+    from miner.analysis import analyze
 
     options = analysis_options(args)
     if not wants_progress():
         return analyze(args.path, **options)
-    with progress_bar(expected_commit_count(args.path, **options)) as progress:
-        return analyze(args.path, progress=progress, **options)
+    with progress_bar() as (advance, set_total):
+        return analyze(args.path, progress=advance, total=set_total, **options)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
