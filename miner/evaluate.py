@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from miner.classify import Classification, Classifier
-from miner.errors import MinerError
+from miner.errors import MinerError, reading
 from miner.history import FileChange
 from miner.rules import Rules
 
@@ -166,19 +166,12 @@ class Evaluation:
 def read_gold(path: str | Path, phases: Sequence[str]) -> tuple[GoldRow, ...]:
     """Read and validate every row of a gold CSV against the rules' phase ids."""
     name = Path(path).name
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return _parse_gold(csv.DictReader(handle), name, frozenset(phases))
-    except FileNotFoundError:
-        raise GoldFileError(f"{path}: cannot read gold file: no such file") from None
-    except IsADirectoryError:
-        raise GoldFileError(f"{path}: cannot read gold file: is a directory") from None
-    except UnicodeDecodeError as error:
-        raise GoldFileError(f"{path}: cannot read gold file: not UTF-8 ({error.reason})") from None
-    except csv.Error as error:
-        raise GoldFileError(f"{path}: invalid CSV: {error}") from None
-    except OSError as error:
-        raise GoldFileError(f"{path}: cannot read gold file: {error.strerror}") from None
+    with reading(path, "gold file", GoldFileError):
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                return _parse_gold(csv.DictReader(handle), name, frozenset(phases))
+        except csv.Error as error:
+            raise GoldFileError(f"{path}: invalid CSV: {error}") from None
 
 
 def _parse_gold(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from miner.errors import ConfigError, UsageError
+from miner.errors import ConfigError, UsageError, reading
 
 if TYPE_CHECKING:
     import jsonschema
@@ -196,16 +196,8 @@ def _schema_validator() -> jsonschema.protocols.Validator:
 
 
 def _read_text(path: Path) -> str:
-    try:
+    with reading(path, "rules file", ConfigError):
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: cannot read rules file: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: cannot read rules file: is a directory") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: cannot read rules file: not UTF-8 ({error.reason})") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read rules file: {error.strerror}") from None
 
 
 # ----------------------------------------------------------------------------- building
