@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 import pandas as pd
@@ -195,11 +196,11 @@ class Analysis:
     def phases(self) -> tuple[str, ...]:
         return self.rules.phases
 
-    @property
+    @cached_property
     def classified(self) -> tuple[AnalysedCommit, ...]:
         return tuple(c for c in self.commits if c.classification.classified)
 
-    @property
+    @cached_property  # every renderer reads it, some several times; a pass over all commits
     def summary(self) -> dict[str, Any]:
         classified = self.classified
         events = self.sequence.revisit_events
