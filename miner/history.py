@@ -324,7 +324,7 @@ def _clone(url: str, dest: Path) -> None:
         git.Repo.clone_from(url, dest, env=_clone_environment(dest), bare=True, quiet=True)
     except git.GitCommandError as error:
         raise RepositoryError(
-            f"cannot clone {_redact(url)}: {_reason(str(error.stderr))}"
+            f"cannot clone {redact_url(url)}: {_reason(str(error.stderr))}"
         ) from None
 
 
@@ -352,14 +352,14 @@ def _clone_environment(dest: Path) -> dict[str, str]:
     return env
 
 
-def _redact(url: str) -> str:
-    """The URL without a password, so an error message never shows a credential."""
+def redact_url(url: str) -> str:
+    """The URL without its user information (a user name can be a token, as in
+    ``https://TOKEN@host/...``), so no output, error or stored record ever shows a credential.
+    Every place that shows or stores a URL goes through here."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if "@" not in parts.netloc:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _reason(stderr: str) -> str:

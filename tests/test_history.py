@@ -550,7 +550,7 @@ def test_a_url_needing_credentials_fails_without_prompting(tmp_path: Path) -> No
     with pytest.raises(RepositoryError) as error, open_repository(url):
         pass
     assert "secret" not in str(error.value)
-    assert str(error.value).startswith("cannot clone http://user:***@127.0.0.1:9/repo.git: ")
+    assert str(error.value).startswith("cannot clone http://127.0.0.1:9/repo.git: ")
 
 
 # -- untrusted configuration and environment -----------------------------------------------------
