@@ -1,150 +1,29 @@
-"""Compiled kernels (numba) for the one loop numpy cannot vectorise: counting revisit events.
+"""Counting revisit events over many orderings at once (numpy, vectorised across orderings).
 
 The focus of a step depends on the previous step's focus (the tie rule), so counting revisit
-events is a sequential scan. The structure test (SPEC §5) runs it over 1,000 shuffled orderings
-of every classified commit; at 100,000 commits that is 10^8 steps, which in numpy cost seconds
-of memory traffic and in Python minutes. Here each ordering is one pass in machine code, and
-orderings run in parallel.
+events is a sequential scan along the sequence. The structure test (SPEC §5) runs it over ~1,000
+surrogate sequences; here the scan walks the positions once and every numpy operation handles
+all sequences of a batch together, so the Python loop costs n iterations, not n x sequences.
+
+This replaced a numba kernel: on the pytest history (~12,000 classified steps, 999 surrogates)
+the numpy scan is within a small factor of the compiled one once the compiled one is warm, and
+it saves numba's import and first-call compile (seconds) on every cold run; the figures are in
+``docs/method.md`` ("Implementation").
 
 The rules are those of :func:`miner.revisits.analyse_sequence` (a Hypothesis test asserts the
 same count): focus = phase with the largest rounded window sum of quantised shares, ties to the
 previous focus, then to canonical order; a run of consecutive departures to one phase under one
 focus is one visit, an advance when that phase was never primary before, else one revisit event.
-Shuffles use a counter-based generator seeded per ordering, so results do not depend on the
-number of threads.
 """
 
 from __future__ import annotations
 
-import itertools
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
 IntArray = npt.NDArray[np.int64]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@njit(cache=True, nogil=True)
-def _splitmix(state: np.uint64) -> tuple[np.uint64, np.uint64]:
-    state = state + _GOLDEN
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return state, z ^ (z >> np.uint64(31))
-
-
-@njit(cache=True, nogil=True)
-def _shuffle(order: IntArray, seed: np.uint64) -> None:
-    """Fisher-Yates with splitmix64; an index in [0, i] is the top 32 bits of a 32-bit draw
-    times i + 1 (Lemire's multiply-shift: no division, bias below 2^-32 · n)."""
-    state = seed
-    for i in range(order.shape[0] - 1, 0, -1):
-        state, draw = _splitmix(state)
-        j = np.int64(((draw >> np.uint64(32)) * np.uint64(i + 1)) >> np.uint64(32))
-        order[i], order[j] = order[j], order[i]
-
-
-# ``kinds``: (primary, offsets, phases, quanta) of each kind of step, the latter three a CSR
-# table of its non-zero quantised shares (see ``_kind_tables``). ``rule``: (window, number of
-# phases, rounding half, rounding bits, backward only).
-KindTables = tuple[IntArray, IntArray, IntArray, IntArray]
-Rule = tuple[int, int, int, int, bool]
-
-
-@njit(cache=True, nogil=True)
-def _count(order: IntArray, kinds: KindTables, rule: Rule) -> int:
-    kind_primary, kind_ptr, kind_phase, kind_quanta = kinds
-    window, phases, half, bits, backward_only = rule
-    sums = np.zeros(phases, dtype=np.int64)
-    keys = np.zeros(phases, dtype=np.int64)  # sums rounded to the tie grid, kept up to date
-    seen = np.zeros(phases, dtype=np.bool_)
-    count = 0
-    previous_focus = -1
-    previous_primary = -1
-    previous_departure = False
-    for t in range(order.shape[0]):
-        kind = order[t]
-        primary = kind_primary[kind]
-        focus = primary
-        if t > 0:
-            top = keys[0]
-            for phase in range(1, phases):
-                top = max(top, keys[phase])  # branch-free: the keys of shuffles are random
-            if keys[previous_focus] == top:
-                focus = previous_focus
-            else:
-                focus = 0
-                while keys[focus] != top:
-                    focus += 1
-        departure = focus != primary
-        if departure:
-            continued = (
-                previous_departure and previous_primary == primary and previous_focus == focus
-            )
-            if not continued and seen[primary] and (not backward_only or primary < focus):
-                count += 1
-        seen[primary] = True
-        previous_departure = departure
-        previous_primary = primary
-        previous_focus = focus
-        for entry in range(kind_ptr[kind], kind_ptr[kind + 1]):
-            phase = kind_phase[entry]
-            sums[phase] += kind_quanta[entry]
-            keys[phase] = (sums[phase] + half) >> bits
-        if t >= window:
-            gone = order[t - window]
-            for entry in range(kind_ptr[gone], kind_ptr[gone + 1]):
-                phase = kind_phase[entry]
-                sums[phase] -= kind_quanta[entry]
-                keys[phase] = (sums[phase] + half) >> bits
-    return count
-
-
-@njit(cache=True, nogil=True)
-def _count_orderings(orderings: IntArray, kinds: KindTables, rule: Rule) -> IntArray:
-    counts = np.zeros(orderings.shape[0], dtype=np.int64)
-    for b in range(orderings.shape[0]):
-        counts[b] = _count(orderings[b], kinds, rule)
-    return counts
-
-
-@njit(cache=True, nogil=True)
-def _count_shuffles(
-    kind_of: IntArray, span: tuple[int, int], seed: int, kinds: KindTables, rule: Rule
-) -> IntArray:
-    """Shuffles ``span[0]`` to ``span[1] - 1``; shuffle b is seeded by (``seed``, b)."""
-    first, end = span
-    counts = np.zeros(end - first, dtype=np.int64)
-    for b in range(first, end):
-        order = kind_of.copy()
-        _, stream = _splitmix(np.uint64(seed) * _MIX2 + np.uint64(b))
-        _shuffle(order, stream)
-        counts[b - first] = _count(order, kinds, rule)
-    return counts
-
-
-def _kind_tables(kind_primary: IntArray, by_phase: IntArray) -> KindTables:
-    """Per kind its primary phase and its non-zero quantised shares in CSR layout.
-
-    ``by_phase`` is (phases, kinds); most kinds have one or two phases, so the window update
-    touches only those."""
-    kinds_major = np.ascontiguousarray(by_phase.T)
-    kind_index, phase_index = np.nonzero(kinds_major)
-    offsets = np.zeros(kinds_major.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(kind_index, minlength=kinds_major.shape[0]), out=offsets[1:])
-    quanta = kinds_major[kind_index, phase_index].astype(np.int64)
-    return kind_primary.astype(np.int64), offsets, phase_index.astype(np.int64), quanta
-
-
-def _rule(window: int, phases: int, rounding_bits: int, backward_only: bool) -> Rule:
-    return window, phases, 1 << (rounding_bits - 1), rounding_bits, backward_only
+_BATCH_CELLS = 10_000_000  # sequences x steps per batch (int32: 40 MB): bounds memory
 
 
 def count_orderings(
@@ -156,13 +35,25 @@ def count_orderings(
     rounding_bits: int,
     backward_only: bool,
 ) -> IntArray:
-    """Revisit events of each ordering (rows of kind ids)."""
-    result: IntArray = _count_orderings(
-        np.ascontiguousarray(orderings, dtype=np.int64),
-        _kind_tables(kind_primary, by_phase),
-        _rule(window, by_phase.shape[0], rounding_bits, backward_only),
-    )
-    return result
+    """Revisit events of each row of ``orderings`` (kind ids; any sequence of kinds, not only
+    a reordering). ``kind_primary``: (kinds,) primary phase of each kind; ``by_phase``:
+    (phases, kinds) quantised shares."""
+    sequences = np.ascontiguousarray(orderings, dtype=np.int32)
+    if sequences.ndim != 2:
+        raise ValueError("orderings must be a 2-d array (orderings, steps)")
+    batch = max(1, _BATCH_CELLS // max(1, sequences.shape[1]))
+    parts = [
+        count_steps(
+            np.ascontiguousarray(sequences[start : start + batch].T),
+            kind_primary,
+            by_phase,
+            window=window,
+            rounding_bits=rounding_bits,
+            backward_only=backward_only,
+        )
+        for start in range(0, sequences.shape[0], batch)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def count_shuffles(
@@ -176,16 +67,79 @@ def count_shuffles(
     rounding_bits: int,
     backward_only: bool,
 ) -> IntArray:
-    """Revisit events of ``shuffles`` seeded random reorderings of ``kind_of``, counted on
-    every core (the kernel releases the GIL; shuffle b is the same whoever runs it)."""
-    kinds = _kind_tables(kind_primary, by_phase)
-    rule = _rule(window, by_phase.shape[0], rounding_bits, backward_only)
-    order = np.ascontiguousarray(kind_of, dtype=np.int64)
-    workers = max(1, min(os.cpu_count() or 1, shuffles))
-    bounds = [shuffles * w // workers for w in range(workers + 1)]
-    with ThreadPoolExecutor(workers) as pool:
-        parts = pool.map(
-            lambda span: _count_shuffles(order, span, seed, kinds, rule),
-            itertools.pairwise(bounds),
+    """Revisit events of ``shuffles`` seeded random reorderings of ``kind_of`` (the same
+    result on every run: one generator, drawn batch by batch in a fixed order)."""
+    rng = np.random.default_rng(seed)
+    order = np.asarray(kind_of, dtype=np.int64)
+    batch = max(1, _BATCH_CELLS // max(1, order.shape[0]))
+    counts = []
+    for start in range(0, shuffles, batch):
+        rows = min(batch, shuffles - start)
+        shuffled = rng.permuted(np.tile(order, (rows, 1)), axis=1)
+        counts.append(
+            count_steps(
+                np.ascontiguousarray(shuffled.T, dtype=np.int32),
+                kind_primary,
+                by_phase,
+                window=window,
+                rounding_bits=rounding_bits,
+                backward_only=backward_only,
+            )
         )
-        return np.concatenate(list(parts))
+    return np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+
+
+def count_steps(
+    by_step: npt.NDArray[np.int32],
+    kind_primary: IntArray,
+    by_phase: IntArray,
+    *,
+    window: int,
+    rounding_bits: int,
+    backward_only: bool,
+) -> IntArray:
+    """Revisit events of each column of ``by_step`` (steps, sequences), step-major so that
+    one step of every sequence is contiguous: one pass along the steps, all sequences at once.
+
+    Per-row cells are addressed in flat arrays (``cell = row * phases + phase``) and rows of
+    the per-kind table are gathered with ``np.take``: both several times faster than 2-d fancy
+    indexing, which dominates the cost of a step."""
+    steps, rows = by_step.shape
+    phases = by_phase.shape[0]
+    quanta = np.ascontiguousarray(by_phase.T, dtype=np.int64)  # (kinds, phases)
+    primary_of = np.asarray(kind_primary, dtype=np.int64)
+    half = np.int64(1 << (rounding_bits - 1))
+    base = np.arange(rows, dtype=np.int64) * phases
+    sums = np.zeros((rows, phases), dtype=np.int64)
+    keys = np.zeros((rows, phases), dtype=np.int64)
+    flat_keys = keys.reshape(-1)
+    seen = np.zeros(rows * phases, dtype=np.bool_)
+    count = np.zeros(rows, dtype=np.int64)
+    previous_focus = np.zeros(rows, dtype=np.int64)
+    previous_primary = np.full(rows, -1, dtype=np.int64)
+    previous_departure = np.zeros(rows, dtype=np.bool_)
+    for t in range(steps):
+        kind = by_step[t]
+        primary = np.take(primary_of, kind)
+        if t == 0:
+            focus = primary
+        else:
+            # argmax returns the first maximum: the canonical-order tie rule.
+            leader = keys.argmax(axis=1)
+            stays = np.take(flat_keys, base + previous_focus) == np.take(flat_keys, base + leader)
+            focus = np.where(stays, previous_focus, leader)
+        departure = focus != primary
+        continued = previous_departure & (previous_primary == primary) & (previous_focus == focus)
+        cell = base + primary
+        counted = departure & ~continued & np.take(seen, cell)
+        if backward_only:
+            counted &= primary < focus
+        count += counted
+        seen[cell] = True
+        previous_departure, previous_primary, previous_focus = departure, primary, focus
+        sums += np.take(quanta, kind, axis=0)
+        if t >= window:
+            sums -= np.take(quanta, by_step[t - window], axis=0)
+        np.add(sums, half, out=keys)
+        np.right_shift(keys, rounding_bits, out=keys)
+    return count

@@ -1,6 +1,8 @@
-"""JSON (SPEC §6, schema_version 1): the stable contract other tools and CI gates read.
+"""JSON (schema_version 2): the stable contract other tools and CI gates read.
 
 Same analysis ⇒ byte-identical text: keys in a fixed order, floats rounded, NaN as null.
+Version 2 changed the statistics (their methods and fields; ``markov`` became
+``persistence``): the changes are listed in ``docs/method.md``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
     from miner.analysis import Analysis
     from miner.revisits import FocusEpisode, RevisitEvent
 
-FLOAT_DIGITS = 6
+FLOAT_DIGITS = 6  # decimals; a value below 0.1 keeps this many significant figures instead
+SCHEMA_VERSION = 2
 
 
 def plain(value: Any) -> Any:
@@ -30,10 +33,18 @@ def plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalar
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else round(value, FLOAT_DIGITS)
+        return None if math.isnan(value) or math.isinf(value) else rounded(value)
     if value is pd.NA or value is pd.NaT:
         return None
     return value
+
+
+def rounded(value: float) -> float:
+    """FLOAT_DIGITS decimals, or FLOAT_DIGITS significant figures for smaller values, so a tiny
+    p-value never prints as 0.0 (e.g. 3.18e-09 stays 3.18e-09)."""
+    if value == 0 or abs(value) >= 0.1:
+        return round(value, FLOAT_DIGITS)
+    return round(value, FLOAT_DIGITS - 1 - math.floor(math.log10(abs(value))))
 
 
 def matrix(frame: pd.DataFrame) -> dict[str, Any]:
@@ -74,7 +85,7 @@ def document(analysis: Analysis) -> dict[str, Any]:
     repo = analysis.repository
     matrices = analysis.matrices
     return {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "tool": "miner",
         "repository": {
             "path": repo.path,

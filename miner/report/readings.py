@@ -1,6 +1,9 @@
 """One plain-language sentence per statistic of SPEC §5, for the human-readable formats.
 
-Thresholds only choose words; the numbers are printed beside them, so a reader can judge.
+A reading states a conclusion only when the statistic's own p-value is below ALPHA; otherwise
+it says "no evidence of …", which is absence of evidence, never evidence of absence. Words that
+grade a conclusion ("close to a waterfall") follow the effect size, and the effect size is
+always printed with its interval. The definitions are in ``docs/method.md``.
 """
 
 from __future__ import annotations
@@ -21,74 +24,109 @@ def read_statistic(name: str, values: Statistic) -> str:
     )
 
 
-def _p(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+def p_text(s: Statistic) -> str:
+    """p with 2 significant figures; at a Monte-Carlo floor, the floor and its B."""
+    p = float(s["p_value"])
+    floor = s.get("p_floor")
+    if floor is not None and p <= float(floor) * (1 + 1e-9):
+        return f"p ≤ 1/{s['resamples'] + 1} (the floor of {s['resamples']} resamples)"
+    return f"p = {p:.2g}"
+
+
+def _interval(values: list[float], digits: int = 2) -> str:
+    low, high = values
+    return f"95% CI {low:.{digits}f} to {high:.{digits}f}"
+
+
+def significant(s: Statistic) -> bool:
+    return float(s["p_value"]) < ALPHA
 
 
 def _independence(s: Statistic) -> str:
-    flagged = ", ".join(f"{a} → {b}" for a, b in s["flagged"][:4]) or "none"
-    verdict = (
-        "revisits depend on the phase in focus"
-        if s["p_value"] < ALPHA
-        else "no evidence that revisit targets depend on the phase in focus"
-    )
-    return (
-        f"{verdict}: chi-square {s['chi2']:.2f}, df {s['df']}, {_p(s['p_value'])}, "
-        f"Cramér's V {s['cramers_v']:.2f}; cells beyond ±1.96: {flagged}"
-    )
+    effect = f"Cramér's V {s['cramers_v']:.2f} ({_interval(s['cramers_v_ci'])})"
+    test = f"G² {s['g2']:.1f}, df {s['df']}, {p_text(s)}"
+    if not significant(s):
+        return (
+            "no evidence that revisit targets depend on the phase in focus "
+            f"(absence of evidence, not proof of independence): {test}; {effect}"
+        )
+    flagged = ", ".join(f"{a} → {b}" for a, b in s["flagged"][:4])
+    cells = f"cells beyond chance (Holm): {flagged}" if flagged else "no single cell after Holm"
+    return f"revisit targets depend on the phase in focus: {test}; {effect}; {cells}"
 
 
 def _linearity(s: Statistic) -> str:
-    tau = s["tau"]
-    if tau >= 0.7:
-        words = "work was close to a waterfall"
-    elif tau >= 0.4:
-        words = "work moved forward with some iteration"
-    elif tau > -0.4:
-        words = "work was strongly iterative"
+    gamma = s["gamma"]
+    numbers = (
+        f"gamma {gamma:+.2f} ({_interval(s['gamma_ci'])}), {p_text(s)}, "
+        f"blocks of {s['block_length']} commits"
+    )
+    if not significant(s):
+        return f"no evidence of a drift through the phase order: {numbers}"
+    direction = "forward" if gamma > 0 else "backward"
+    size = abs(gamma)
+    if size >= 0.7:
+        words = f"work moved {direction} through the phases, close to a waterfall"
+    elif size >= 0.3:
+        words = f"work moved {direction} through the phases, with much iteration"
     else:
-        words = "work ran mostly backwards through the phases"
-    return f"{words}: Kendall tau {tau:.2f}, {_p(s['p_value'])}"
+        words = f"work drifted slightly {direction} through the phases, mostly iterating"
+    return f"{words}: {numbers}"
 
 
 def _revisit_rate(s: Statistic) -> str:
-    rate = s["rate"]
     return (
-        f"{s['events']} revisit events, {rate:.3f} per classified commit "
-        f"(95% CI {s['ci_low']:.3f}–{s['ci_high']:.3f}, {s['episodes']} focus episodes)"
+        f"{s['events']} revisit events, {s['rate']:.3f} per classified commit "
+        f"({_interval([s['ci_low'], s['ci_high']], 3)}, jackknife over "
+        f"{s['episodes']} focus episodes)"
     )
 
 
 def _structure(s: Statistic) -> str:
-    verdict = (
-        "fewer revisits than in a random order: phases were worked on in runs"
-        if s["p_value"] < ALPHA
-        else "revisits no rarer than in a random order"
+    low, high = s["expected_range"]
+    numbers = (
+        f"{s['observed']} observed vs {s['expected']:.1f} expected "
+        f"(95% of surrogates {low:.0f}–{high:.0f}), {p_text(s)}"
     )
+    if significant(s):
+        return (
+            "fewer revisits than work with the same persistence (Markov surrogate): "
+            f"phases were worked on in a structured way: {numbers}"
+        )
     return (
-        f"{verdict}: {s['observed']} observed vs {s['mean_permuted']:.1f} on average over "
-        f"{s['permutations']} shuffles, {_p(s['p_value'])}"
+        "no evidence of fewer revisits than work with the same persistence "
+        f"(Markov surrogate): {numbers}"
     )
 
 
 def _trend(s: Statistic) -> str:
-    tau = s["tau"]
-    if s["p_value"] >= ALPHA:
-        words = "no clear trend in revisits per month"
-    elif tau > 0:
-        words = "revisits became more frequent over time"
-    else:
-        words = "revisits became less frequent over time"
-    return f"{words}: Kendall tau {tau:.2f}, {_p(s['p_value'])} over {len(s['months'])} months"
-
-
-def _markov(s: Statistic) -> str:
-    top = sorted(s["stationary"].items(), key=lambda item: -item[1])[:3]
-    listed = ", ".join(
-        f"{phase} {share:.0%} (returns every {s['mean_return_time'][phase]:.1f})"
-        for phase, share in top
+    low, high = s["sen_slope_ci"]
+    numbers = (
+        f"Kendall tau {s['tau']:+.2f}, Sen slope {s['sen_slope']:+.2g} per month "
+        f"(95% CI {low:+.2g} to {high:+.2g}), {p_text(s)} over {s['n']} months "
+        f"(autocorrelation-corrected)"
     )
-    return f"in the long run the work sits in {listed}"
+    if not significant(s):
+        return f"no evidence that the revisit rate per commit changed over time: {numbers}"
+    words = "rose" if s["tau"] > 0 else "fell"
+    return f"the revisit rate per commit {words} over time: {numbers}"
+
+
+def _persistence(s: Statistic) -> str:
+    runs = [(phase, v) for phase, v in s["phases"].items() if v["mean_run"] is not None]
+    if not runs:
+        return "no phase is ever left: runs have no length"
+    top = sorted(runs, key=lambda item: -item[1]["mean_run"])[:3]
+    listed = "; ".join(
+        f"{phase} {v['mean_run']:.1f} commits"
+        + (
+            f" ({v['independent_run']:.1f} if commits were independent)"
+            if v["independent_run"] is not None
+            else ""
+        )
+        for phase, v in top
+    )
+    return f"work stays in a phase for runs of (mean): {listed}"
 
 
 READERS: dict[str, Callable[[Statistic], str]] = {
@@ -97,5 +135,5 @@ READERS: dict[str, Callable[[Statistic], str]] = {
     "revisit_rate": _revisit_rate,
     "structure": _structure,
     "trend": _trend,
-    "markov": _markov,
+    "persistence": _persistence,
 }
