@@ -4,7 +4,7 @@ The only module that runs git or touches GitPython/PyDriller.
 Everything leaves this module as plain frozen records (`CommitRecord`); nothing downstream can
 spawn git by accident.
 
-How the history is read (see ``../shared/PERFORMANCE.md`` for why):
+How the history is read (each choice measured for speed; see the README, "Performance"):
 
 - one streaming ``git log -z --topo-order --reverse`` process per analysis, read in large chunks
   and split on NUL; :func:`parse_log` is the pure parser, :func:`iter_commits` only starts git;

@@ -1,4 +1,4 @@
-"""Stage 5b: phase distribution, and the statistics of SPEC §5 (:mod:`miner.statistics`).
+"""Stage 5b: phase distribution, and the statistics of docs/method.md §5 (:mod:`miner.statistics`).
 
 The methods, their references and every field are defined in ``docs/method.md``. This module
 keeps the phase table and the one entry point, ``compute_statistics``; the tests live in the
@@ -95,7 +95,7 @@ def compute_statistics(
     seed: int = 0,
     resamples: int = RESAMPLES,
 ) -> dict[str, Statistic]:
-    """The statistics of SPEC §5, keyed ``independence``, ``linearity``, ``revisit_rate``,
+    """The statistics of docs/method.md §5, keyed ``independence``, ``linearity``, ``revisit_rate``,
     ``structure``, ``trend``, ``persistence`` (fields: ``docs/method.md``). ``resamples``
     Monte-Carlo draws per test (default 999: p >= 0.001), all seeded by ``seed``."""
     backward_only = sequence.options.revisits == "backward"

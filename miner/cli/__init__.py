@@ -37,8 +37,18 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+METHOD_NOTE = (
+    "Every number, matrix and statistic is defined, with its method and references, in "
+    "docs/method.md in miner's source tree (linked from its README)."
+)
+
+
 def build_parser() -> Parser:
-    parser = Parser(prog="miner", description="Mine the MLOps lifecycle of a project from git.")
+    parser = Parser(
+        prog="miner",
+        description="Mine the MLOps lifecycle of a project from git.",
+        epilog=METHOD_NOTE,
+    )
     parser.add_argument("--version", action="version", version=f"miner {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

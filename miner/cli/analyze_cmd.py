@@ -17,13 +17,15 @@ COMMIT_FORMATS = ("table", "csv", "jsonl")
 
 
 def register(subparsers: Any) -> None:
+    from miner.cli import METHOD_NOTE
     from miner.report import FORMATS
 
     analyze = subparsers.add_parser(
         "analyze",
         help="the full analysis of a repository's history",
         description="Classify every commit into MLOps phases and report focus, revisits, "
-        "matrices and statistics (SPEC §3-§5).",
+        "matrices and statistics (defined in docs/method.md).",
+        epilog=METHOD_NOTE,
     )
     add_analysis_options(analyze)
     analyze.add_argument("--format", choices=tuple(FORMATS), default="terminal")

@@ -1,4 +1,4 @@
-"""One plain-language sentence per statistic of SPEC §5, for the human-readable formats.
+"""One plain-language sentence per statistic of docs/method.md §5, for the human-readable formats.
 
 A reading states a conclusion only when the statistic's own p-value is below ALPHA; otherwise
 it says "no evidence of …", which is absence of evidence, never evidence of absence. Words that

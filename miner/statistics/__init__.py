@@ -1,4 +1,4 @@
-"""Stage 5b: the statistics of SPEC §5, one module per question (method: ``docs/method.md``).
+"""Stage 5b: the statistics of ``docs/method.md`` §5, one module per question.
 
 - :mod:`.independence` — do revisit targets depend on the phase in focus (R)?
 - :mod:`.linearity` — did work move forward through the canonical phase order?

@@ -1,4 +1,4 @@
-"""Independence of R: do revisit targets depend on the phase in focus? (SPEC §5)
+"""Independence of R: do revisit targets depend on the phase in focus? (docs/method.md §5)
 
 Quasi-independence (Agresti 2013, §10.4): the cells that cannot hold an event are structural
 zeros — the diagonal, and under ``--revisits backward`` the upper triangle too (a backward

@@ -1,4 +1,4 @@
-"""Linearity: did work move forward through the canonical phase order? (SPEC §5)
+"""Linearity: did work move forward through the canonical phase order? (docs/method.md §5)
 
 Effect size: Goodman and Kruskal's gamma between commit position and the primary phase's
 canonical index, gamma = (C - D) / (C + D) over the pairs of commits with different phases.

@@ -1,4 +1,4 @@
-"""Revisit rate: revisit events per classified commit, with a 95% interval (SPEC §5).
+"""Revisit rate: revisit events per classified commit, with a 95% interval (docs/method.md §5).
 
 Events cluster in focus episodes, so the episodes are the independent units. The rate is a
 ratio of sums over episodes; its interval is a delete-one-episode jackknife on the log scale

@@ -40,7 +40,7 @@ from miner.statistics.common import (
 )
 
 MIN_COMMITS = 30
-_BATCH_CELLS = 10_000_000  # surrogate steps generated at once (int32: 40 MB)
+_BATCH_CELLS = 4_000_000  # surrogate steps generated at once: bounds the memory (~100 MB)
 
 
 def structure(

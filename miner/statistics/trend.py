@@ -1,4 +1,4 @@
-"""Trend: does the revisit rate per commit change over the months? (SPEC §5)
+"""Trend: does the revisit rate per commit change over the months? (docs/method.md §5)
 
 The series is the monthly rate (revisit events starting in the month / classified commits of
 the month), months without classified commits left out: a raw monthly count measures activity,
