@@ -289,37 +289,40 @@ def sequence_with(events: list[datetime]) -> SequenceAnalysis:
 
 
 def test_trend_is_on_the_rate_per_commit_and_skips_empty_months() -> None:
-    # Months 2024-01 .. 2024-12 except March; commits 2 per month; events rise.
+    # Months 2024-01 .. 2024-12 except March, 4 commits each; month m has m - 1 revisit events,
+    # so the rate per commit rises linearly in time (March is left out, not counted as 0).
     months = [m for m in range(1, 13) if m != 3]
     steps = [
         step(10 * m + k, "a", when=datetime(2024, m, 5 + k, tzinfo=UTC))
         for m in months
-        for k in range(2)
+        for k in range(4)
     ]
-    events = [datetime(2024, m, 6, tzinfo=UTC) for m in months[5:]]
-    events.append(datetime(2024, 12, 7, tzinfo=UTC))
+    events = [datetime(2024, m, 6, tzinfo=UTC) for m in months for _ in range(m - 1)]
     plus_two = timezone(timedelta(hours=2))
-    events.append(datetime(2024, 12, 1, 0, 30, tzinfo=plus_two))  # counts in its own December
+    events[-1] = datetime(2024, 12, 1, 0, 30, tzinfo=plus_two)  # in its own December
     result = trend(steps, sequence_with(events))
     assert result["n"] == 11
     assert "2024-03" not in result["months"]
-    assert result["commits_per_month"] == [2] * 11
-    assert result["events_per_month"] == [0] * 5 + [1] * 5 + [3]
-    assert result["rate_per_month"] == [0.0] * 5 + [0.5] * 5 + [1.5]
-    assert result["tau"] > 0.5
-    assert result["p_value"] < 0.05
+    assert result["commits_per_month"] == [4] * 11
+    assert result["events_per_month"] == [m - 1 for m in months]
+    assert result["rate_per_month"] == [(m - 1) / 4 for m in months]
+    assert result["tau"] == pytest.approx(1.0)
+    assert result["sen_slope"] == pytest.approx(0.25)
+    assert result["p_value"] < 0.01
     assert result["variance_inflation"] >= 1
 
 
-def test_hamed_rao_without_autocorrelation_is_mann_kendall() -> None:
+def test_hamed_rao_without_autocorrelation_is_mann_kendall_with_a_t_reference() -> None:
     values = np.array([3.0, 1, 4, 1.5, 5, 9, 2, 6, 5.5, 3.5, 8, 9.5])
     times = np.arange(12.0)
     result = hamed_rao(times, values)
     s = sum(np.sign(values[j] - values[i]) for i in range(12) for j in range(i + 1, 12))
     variance = 12 * 11 * 29 / 18
-    if result["variance_inflation"] == 1.0:
-        expected_p = 2 * stats.norm.sf((abs(s) - 1) / math.sqrt(variance))
-        assert result["p_value"] == pytest.approx(expected_p)
+    # Negative lag-1 autocorrelation: no inflation (never more liberal than Mann-Kendall).
+    assert result["lag1_autocorrelation"] < 0
+    assert result["variance_inflation"] == 1.0
+    expected_p = 2 * stats.t.sf((abs(s) - 1) / math.sqrt(variance), 12 - 2)
+    assert result["p_value"] == pytest.approx(expected_p)
     slopes = [(values[j] - values[i]) / (j - i) for i in range(12) for j in range(i + 1, 12)]
     assert result["sen_slope"] == pytest.approx(float(np.median(slopes)))
     low, high = result["sen_slope_ci"]

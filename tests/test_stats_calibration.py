@@ -206,5 +206,5 @@ def test_trend_false_positive_rate_on_autocorrelated_months(datasets: int) -> No
 
 def test_trend_detects_a_falling_rate() -> None:
     rng = np.random.default_rng(8)
-    series = [monthly_series(36, rng, slope=-0.08) for _ in range(40)]
+    series = [monthly_series(48, rng, slope=-0.08) for _ in range(40)]
     assert trend_rejections(series) >= 0.8

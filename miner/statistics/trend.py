@@ -2,10 +2,14 @@
 
 The series is the monthly rate (revisit events starting in the month / classified commits of
 the month), months without classified commits left out: a raw monthly count measures activity,
-not revisiting. Mann-Kendall's S on that series, with the variance corrected for serial
-correlation as Hamed & Rao (1998) do: the autocorrelations of the ranks of the Sen-detrended
-series that are significant at 5% inflate Var(S) by n / n*. Effect size: Sen's slope (Sen 1968)
-with its rank-based interval (Gilbert 1987, §16.5), using the corrected variance.
+not revisiting. Mann-Kendall's S on that series, with Var(S) inflated by Hamed & Rao's (1998)
+n / n* for serial correlation. Their screening of significant lags under-corrected in our
+calibration (7-8% false positives at alpha 0.05 for AR(1) months), so the rank
+autocorrelations are modelled as AR(1), r_k = rho^k (Yue & Wang 2004), rho the lag-1
+autocorrelation of the ranks of the Sen-detrended series, bias-corrected (Kendall 1954:
+E r1 = rho - (1 + 4 rho) / n), and z is referred to a t distribution on n* - 2 degrees of
+freedom. Effect size: Sen's slope (Sen 1968) with its rank-based interval (Gilbert 1987,
+§16.5), using the corrected variance.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from scipy import stats
 
 from miner.revisits import SequenceAnalysis, Step
 from miner.statistics.common import (
-    ALPHA,
     CONFIDENCE,
     FloatArray,
     Statistic,
@@ -73,6 +76,7 @@ def hamed_rao(times: FloatArray, values: FloatArray) -> Statistic:
     inflation = _inflation(values - slope * times)
     corrected = variance * inflation
     z = (s - np.sign(s)) / math.sqrt(corrected)
+    freedom = max(1.0, n / inflation - 2)
     pairs = n * (n - 1) / 2
     tied_pairs = (ties * (ties - 1) / 2).sum()
     half = float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(corrected)
@@ -81,7 +85,7 @@ def hamed_rao(times: FloatArray, values: FloatArray) -> Statistic:
     upper = math.ceil((len(ordered) + half) / 2)
     return {
         "tau": s / math.sqrt((pairs - tied_pairs) * pairs),
-        "p_value": float(2 * stats.norm.sf(abs(z))),
+        "p_value": float(2 * stats.t.sf(abs(z), freedom)),
         "sen_slope": slope,
         "sen_slope_ci": [
             float(ordered[max(0, lower - 1)]),
@@ -89,24 +93,29 @@ def hamed_rao(times: FloatArray, values: FloatArray) -> Statistic:
         ],
         "confidence": CONFIDENCE,
         "variance_inflation": inflation,
-        "method": "Mann-Kendall on the monthly rate, Hamed-Rao autocorrelation correction",
+        "lag1_autocorrelation": _lag_one(values - slope * times),
+        "method": "Mann-Kendall on the monthly rate, AR(1) Hamed-Rao variance correction",
     }
 
 
-def _inflation(detrended: FloatArray) -> float:
-    """n / n* of Hamed & Rao (1998, eq. 26), from the rank autocorrelations significant at
-    ALPHA (|r_k| > z / sqrt(n)); at least 1: a negative correlation never makes the test
-    more liberal than the uncorrected one."""
+def _lag_one(detrended: FloatArray) -> float:
+    """Lag-1 autocorrelation of the ranks, bias-corrected, within [-0.95, 0.95]."""
     n = len(detrended)
     ranks = stats.rankdata(detrended)
     centred = ranks - ranks.mean()
     denominator = float((centred**2).sum())
     if denominator == 0:
-        return 1.0
+        return 0.0
+    raw = float((centred[:-1] * centred[1:]).sum()) / denominator
+    return min(0.95, max(-0.95, (n * raw + 1) / (n - 4)))
+
+
+def _inflation(detrended: FloatArray) -> float:
+    """n / n* of Hamed & Rao (1998, eq. 26) with r_k = rho^k; at least 1: a negative
+    correlation never makes the test more liberal than the uncorrected one."""
+    n = len(detrended)
+    rho = _lag_one(detrended)
     lags = np.arange(1, n - 2)  # (n - k - 2) vanishes at k = n - 2
-    acf = np.array([float((centred[:-k] * centred[k:]).sum()) / denominator for k in lags])
-    bound = float(stats.norm.ppf(1 - ALPHA / 2)) / math.sqrt(n)
-    significant = np.abs(acf) > bound
     weights = (n - lags) * (n - lags - 1) * (n - lags - 2)
-    correction = 2 / (n * (n - 1) * (n - 2)) * (weights * acf)[significant].sum()
-    return max(1.0, float(1 + correction))
+    correction = 2 / (n * (n - 1) * (n - 2)) * float((weights * rho**lags).sum())
+    return max(1.0, 1 + correction)
