@@ -150,7 +150,8 @@ def _jackknife_interval(
     without = concordance - within - later.sum(axis=1) - later.sum(axis=0)
     totals = counts.sum(axis=0)
     pairs = np.array([_untied_pairs(totals - c) for c in counts])
-    estimates = without / pairs
+    with np.errstate(divide="ignore", invalid="ignore"):  # one phase left: caught by finite()
+        estimates = without / pairs
     spread = math.sqrt((blocks - 1) / blocks * ((estimates - estimates.mean()) ** 2).sum())
     quantile = float(stats.t.ppf(0.5 + CONFIDENCE / 2, blocks - 1))
     gamma = concordance / _untied_pairs(totals)
