@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
+    from miner.report.output import FormatKind, Target
 
 COMMIT_FORMATS = ("table", "csv", "jsonl")
 
@@ -26,20 +27,19 @@ def register(subparsers: Any) -> None:
         "matrices and statistics (SPEC §3-§5).",
     )
     add_analysis_options(analyze)
-    analyze.add_argument("--format", choices=tuple(FORMATS), default="terminal")
-    analyze.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        metavar="FILE|DIR",
-        help="write there instead of stdout (a directory for csv and plots)",
-    )
+    add_output_options(analyze, tuple(FORMATS), default="terminal", stem="analysis")
     analyze.set_defaults(run=run_analyze)
 
     commits = subparsers.add_parser("commits", help="the per-commit view: phases, focus, event")
     add_analysis_options(commits)
     commits.add_argument("--format", choices=COMMIT_FORMATS, default="table")
-    commits.add_argument("--output", "-o", type=Path, metavar="FILE")
+    commits.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write FILE instead of stdout (its folder must exist; replaced atomically)",
+    )
     commits.set_defaults(run=run_commits)
 
     explain = subparsers.add_parser(
@@ -48,6 +48,58 @@ def register(subparsers: Any) -> None:
     add_analysis_options(explain)
     explain.add_argument("rev", metavar="REV", help="the commit to explain (sha, ref, HEAD~2 …)")
     explain.set_defaults(run=run_explain)
+
+
+OUTPUT_RULE = (
+    "Output rule: a file format writes the file -o FILE (its folder must exist; nothing is "
+    "created outside the path given); csv and plots write into -o DIR (created if missing, its "
+    "parent must exist, and not named like a file, e.g. x.csv). Several formats at once: "
+    "--format A,B -o DIR (files named {stem}.<ext>, folder formats in DIR/<format>/) or "
+    "--output FORMAT=PATH, repeatable. Every file is written to a temporary file and renamed: a "
+    "failed write keeps the previous file."
+)
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, formats: tuple[str, ...], *, default: str, stem: str
+) -> None:
+    """``--format A[,B…]`` and ``--output PATH | FORMAT=PATH`` (repeatable): one rule for every
+    command that writes a report (``miner.report.output``)."""
+    parser.add_argument(
+        "--format",
+        metavar="FORMAT[,FORMAT…]",
+        help=f"{', '.join(formats)} (default {default}); several, comma-separated, with -o DIR",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        default=[],
+        metavar="PATH|FORMAT=PATH",
+        help="write there instead of stdout; " + OUTPUT_RULE.format(stem=stem),
+    )
+
+
+def output_targets(
+    args: argparse.Namespace, kinds: dict[str, FormatKind], *, default: str, stem: str
+) -> tuple[Target, ...]:
+    """The checked targets of ``add_output_options`` (paths checked before any mining)."""
+    from miner.report.output import check_targets, parse_formats, plan_targets
+
+    formats = None if args.format is None else parse_formats(args.format, tuple(kinds))
+    targets = plan_targets(formats, args.output, kinds, default=default, stem=stem)
+    check_targets(targets, kinds)
+    return targets
+
+
+def write_targets(targets: tuple[Target, ...], write: Callable[[Target], None]) -> None:
+    """Write each target; the folder of a several-format run is created first."""
+    from miner.report.output import prepare_folder
+
+    for target in targets:
+        if target.within is not None:
+            prepare_folder(target.within)
+        write(target)
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -213,30 +265,47 @@ def run_analysis(args: argparse.Namespace) -> Analysis:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from miner.cli.console import stdout_console
-    from miner.report import FORMATS
+    from miner.report import FORMATS, format_kinds
 
+    targets = output_targets(args, format_kinds(), default="terminal", stem="analysis")
     analysis = run_analysis(args)
-    FORMATS[args.format](analysis, args.output, stdout_console())
+    console = stdout_console()
+    write_targets(targets, lambda t: FORMATS[t.format](analysis, t.path, console))
     return 0
 
 
 def run_commits(args: argparse.Namespace) -> int:
     from miner.report.commits import render_csv, render_jsonl
+    from miner.report.output import check_file_target, write_text
 
+    if args.output is not None:
+        check_file_target(args.output)
     analysis = run_analysis(args)
     if args.format == "table":
-        from miner.cli.console import stdout_console
-        from miner.report.explain import commits_table
-
-        console = stdout_console()
-        console.print(commits_table(analysis))
+        _write_commits_table(analysis, args.output)
         return 0
     body = render_csv(analysis.commits) if args.format == "csv" else render_jsonl(analysis.commits)
     if args.output is None:
         sys.stdout.write(body)
     else:
-        args.output.write_text(body, encoding="utf-8")
+        write_text(args.output, body)
     return 0
+
+
+def _write_commits_table(analysis: Analysis, output: Path | None) -> None:
+    from rich.console import Console
+
+    from miner.cli.console import NON_TERMINAL_WIDTH, stdout_console
+    from miner.report.commit_table import commits_table
+    from miner.report.output import atomic_file
+
+    if output is None:
+        console = stdout_console()
+        console.print(commits_table(analysis, console.width))
+        return
+    with atomic_file(output) as handle:
+        console = Console(file=handle, width=NON_TERMINAL_WIDTH, color_system=None, markup=False)
+        console.print(commits_table(analysis, console.width))
 
 
 def run_explain(args: argparse.Namespace) -> int:

@@ -10,18 +10,31 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miner.cli.analyze_cmd import add_analysis_options, run_analysis
+from miner.cli.analyze_cmd import (
+    add_analysis_options,
+    add_output_options,
+    output_targets,
+    run_analysis,
+    write_targets,
+)
 from miner.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from miner.gates import GateResult
     from miner.periods import PeriodReport
+    from miner.report.output import FormatKind, Target
 
+    Render = Callable[[PeriodReport, tuple[GateResult, ...]], str]
+
+# The report's formats: terminal, plus every text renderer of ``_renderers`` (one registry).
 FORMATS = ("terminal", "markdown", "json")
+SUFFIXES = {"terminal": ".txt", "markdown": ".md"}  # in a folder; otherwise ".<format>"
 EXIT_GATE = 1
+TERMINAL_FILE_WIDTH = 132
 
 
 def register(subparsers: Any) -> None:
@@ -43,8 +56,7 @@ def register(subparsers: Any) -> None:
         metavar="YYYY-MM-DD",
         help="the current period is the one holding this day (default: the newest commit's)",
     )
-    report.add_argument("--format", choices=FORMATS, default="terminal")
-    report.add_argument("--output", "-o", type=Path, metavar="FILE", help="write there, not stdout")
+    add_output_options(report, FORMATS, default="terminal", stem="report")
     report.add_argument(
         "--fail-on",
         action="append",
@@ -68,10 +80,11 @@ def run_report(args: argparse.Namespace) -> int:
     from miner.periods import period_report
 
     gates = parse_gates(args.fail_on)  # a bad expression fails before any mining
+    targets = output_targets(args, format_kinds(), default="terminal", stem="report")
     analysis = run_analysis(args)
     report = period_report(analysis, args.period, as_of=args.as_of)
     results = evaluate(gates, report)
-    _write(report, results, args.format, args.output)
+    write_targets(targets, lambda target: _write(report, results, target))
     tripped = [r for r in results if r.tripped]
     for result in tripped:
         print(
@@ -80,29 +93,36 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_GATE if tripped else 0
 
 
-def _write(
-    report: PeriodReport, results: tuple[GateResult, ...], form: str, output: Path | None
-) -> None:
+def format_kinds() -> dict[str, FormatKind]:
+    from miner.report.output import FormatKind
+
+    return {name: FormatKind(False, SUFFIXES.get(name, f".{name}")) for name in FORMATS}
+
+
+def _renderers() -> dict[str, Render]:
+    from miner.report import period
+
+    return {"json": period.render_json, "markdown": period.render_markdown}
+
+
+def _write(report: PeriodReport, results: tuple[GateResult, ...], target: Target) -> None:
     from rich.console import Console
 
     from miner.report import period
+    from miner.report.output import atomic_file, write_text
 
-    if form == "terminal":
-        if output is None:
+    if target.format == "terminal":
+        if target.path is None:
             from miner.cli.console import stdout_console
 
             period.render_terminal(report, stdout_console(), results)
             return
-        with output.open("w", encoding="utf-8") as handle:
-            console = Console(file=handle, width=132, color_system=None)
+        with atomic_file(target.path) as handle:
+            console = Console(file=handle, width=TERMINAL_FILE_WIDTH, color_system=None)
             period.render_terminal(report, console, results)
         return
-    body = (
-        period.render_json(report, results)
-        if form == "json"
-        else period.render_markdown(report, results)
-    )
-    if output is None:
+    body = _renderers()[target.format](report, results)
+    if target.path is None:
         sys.stdout.write(body)
     else:
-        output.write_text(body, encoding="utf-8")
+        write_text(target.path, body)
