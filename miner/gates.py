@@ -33,7 +33,6 @@ metric                                  value (current period)
 
 from __future__ import annotations
 
-import math
 import operator
 import re
 from collections.abc import Callable, Iterable
@@ -41,6 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from miner.errors import UsageError
+from miner.numbers import parse_decimal
 from miner.periods import difference
 
 if TYPE_CHECKING:
@@ -138,13 +138,9 @@ def parse_gate(text: str) -> Gate:
 
 
 def _threshold(text: str, number: str) -> float:
-    try:
-        value = float(number.removesuffix("%")) / (100 if number.endswith("%") else 1)
-    except ValueError:
-        raise UsageError(f"--fail-on {text!r}: {number!r} is not a number") from None
-    if not math.isfinite(value):
-        raise UsageError(f"--fail-on {text!r}: the threshold must be a finite number")
-    return value
+    return parse_decimal(number.removesuffix("%"), f"--fail-on {text!r}: the threshold") / (
+        100 if number.endswith("%") else 1
+    )
 
 
 def parse_gates(texts: Iterable[str]) -> tuple[Gate, ...]:

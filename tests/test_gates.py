@@ -54,10 +54,19 @@ def test_parse(text: str, metric: str, arg: str | None, op: str, threshold: floa
             "--fail-on 'revisit_rate => 1': expected METRIC OP NUMBER, e.g. "
             "revisit_rate>0.35 (OP: < <= > >= == !=)",
         ),
-        ("revisit_rate > lots", "--fail-on 'revisit_rate > lots': 'lots' is not a number"),
+        (
+            "revisit_rate > lots",
+            "--fail-on 'revisit_rate > lots': the threshold must be a number (digits 0-9), "
+            "not 'lots'",
+        ),
         (
             "revisit_rate > nan",
-            "--fail-on 'revisit_rate > nan': the threshold must be a finite number",
+            "--fail-on 'revisit_rate > nan': the threshold must be a number (digits 0-9), "
+            "not 'nan'",
+        ),
+        (
+            "revisit_rate > 1e999",
+            "--fail-on 'revisit_rate > 1e999': the threshold must be a finite number, not '1e999'",
         ),
         (
             "revisit_rate[model_development] > 1",

@@ -191,12 +191,9 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _share(text: str) -> float:
-    from miner.errors import UsageError
+    from miner.numbers import parse_decimal
 
-    try:
-        return float(text)
-    except ValueError:
-        raise UsageError(f"--min-share must be a number, not {text!r}") from None
+    return parse_decimal(text, "--min-share")
 
 
 def analysis_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -69,10 +69,15 @@ def register(subparsers: Any) -> None:
 
 
 def _day(text: str) -> date:
+    from miner.periods import check_reportable
+
+    if not text.isascii():
+        raise UsageError(f"--as-of must be a date like 2024-03-31, not {text!r}")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of must be a date like 2024-03-31, not {text!r}") from None
+    return check_reportable(day, "--as-of")
 
 
 def run_report(args: argparse.Namespace) -> int:
