@@ -63,7 +63,17 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="EXPR",
         help="exit 1 when EXPR holds for the current period, e.g. 'revisit_rate>0.35' or "
-        "'phase_share[monitoring]<0.02' (repeatable; metric names in the README)",
+        "'phase_share[monitoring]<2%% and classified_commits>=50' (conditions joined by 'and'; "
+        "repeatable; metric names in the README)",
+    )
+    report.add_argument(
+        "--gate-min-sample",
+        action="append",
+        default=[],
+        metavar="METRIC=N",
+        help="judge METRIC's gates from N classified commits on (defaults in the README: "
+        "20 for rates and shares, 10 for event counts, 0 for commit counts); below it a gate "
+        "reports 'not enough data' and does not trip (repeatable)",
     )
     report.set_defaults(run=run_report)
 
@@ -81,14 +91,15 @@ def _day(text: str) -> date:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from miner.gates import evaluate, parse_gates
+    from miner.gates import evaluate, parse_gates, parse_min_samples
     from miner.periods import period_report
 
     gates = parse_gates(args.fail_on)  # a bad expression fails before any mining
+    min_samples = parse_min_samples(args.gate_min_sample)
     targets = output_targets(args, format_kinds(), default="terminal", stem="report")
     analysis = run_analysis(args)
     report = period_report(analysis, args.period, as_of=args.as_of)
-    results = evaluate(gates, report)
+    results = evaluate(gates, report, min_samples=min_samples)
     write_targets(targets, lambda target: _write(report, results, target))
     tripped = [r for r in results if r.tripped]
     for result in tripped:

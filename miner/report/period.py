@@ -162,14 +162,14 @@ def period_header(report: PeriodReport) -> list[str]:
 
 
 def gate_rows(results: tuple[GateResult, ...]) -> Rows:
-    return [
-        (
-            f"{r.gate.name} {r.gate.op} {r.gate.threshold:g}",
-            "undefined" if r.value is None else f"{r.value:.6g}",
-            "TRIPPED" if r.tripped else "passed",
-        )
-        for r in results
-    ]
+    return [(str(r.gate), _gate_values(r), r.verdict) for r in results]
+
+
+def _gate_values(result: GateResult) -> str:
+    if len(result.conditions) == 1:
+        value = result.value
+        return "undefined" if value is None else f"{value:.6g}"
+    return result.values()
 
 
 def readings(report: PeriodReport) -> Rows:
@@ -236,10 +236,19 @@ def document(report: PeriodReport, results: tuple[GateResult, ...] = ()) -> dict
         "gates": [
             {
                 "expression": r.gate.text,
-                "metric": r.gate.name,
-                "operator": r.gate.op,
-                "threshold": json_format.plain(r.gate.threshold),
-                "value": json_format.plain(r.value),
+                "conditions": [
+                    {
+                        "metric": c.condition.name,
+                        "operator": c.condition.op,
+                        "threshold": json_format.plain(c.condition.threshold),
+                        "value": json_format.plain(c.value),
+                        "sample": c.sample,
+                        "min_sample": c.min_sample,
+                        "verdict": c.verdict,
+                    }
+                    for c in r.conditions
+                ],
+                "verdict": r.verdict,
                 "tripped": r.tripped,
             }
             for r in results
