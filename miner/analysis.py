@@ -76,6 +76,9 @@ class AnalysisOptions:
     # How the history is read (miner.history.BACKENDS); the same commits either way, so
     # option_values() leaves it out of the JSON options too.
     backend: str = "git"
+    # Where settings came from (``miner.settings``): shown in the report header; the values
+    # themselves are in the fields above.
+    settings: str | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -286,7 +289,7 @@ class Analysis:
         values["include"] = list(self.options.include)
         values["exclude"] = list(self.options.exclude)
         del values["include_bots"]
-        del values["cache"], values["use_cache"], values["backend"]
+        del values["cache"], values["use_cache"], values["backend"], values["settings"]
         return values
 
 

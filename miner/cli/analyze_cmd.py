@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from miner.analysis import Analysis
     from miner.report.output import FormatKind, Target
+    from miner.settings import Settings
 
 COMMIT_FORMATS = ("table", "csv", "jsonl")
 
@@ -123,20 +124,19 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="DATE", help="only commits before DATE (git syntax)")
     parser.add_argument(
         "--first-parent",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="mainline mode: each merge counts as one commit (first-parent diff)",
     )
     parser.add_argument(
         "--window",
-        default="10",
         metavar="N|SPAN",
-        help="focus window: previous N classified commits or a span (14d, 2w)",
+        help="focus window: previous N classified commits or a span (14d, 2w); default 10, "
+        "at most 1,000,000 commits or 36,525 days",
     )
     parser.add_argument(
         "--revisits",
         choices=("all", "backward"),
-        default="all",
-        help="count backward and forward revisits, or backward only",
+        help="count backward and forward revisits (all, the default), or backward only",
     )
     parser.add_argument(
         "--min-share",
@@ -167,7 +167,9 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "(\\[bot\\]) are skipped by default",
     )
     parser.add_argument(
-        "--include-bots", action="store_true", help="do not skip bot commits by default"
+        "--include-bots",
+        action=argparse.BooleanOptionalAction,
+        help="do not skip bot commits by default",
     )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
@@ -179,7 +181,7 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     cache.add_argument("--no-cache", action="store_true", help="mine everything, store nothing")
     parser.add_argument(
         "--churn",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="also mine added/deleted lines (a blob diff per commit: ~10x slower)",
     )
     parser.add_argument(
@@ -196,28 +198,43 @@ def _share(text: str) -> float:
     return parse_decimal(text, "--min-share")
 
 
-def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
+def analysis_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """``AnalysisOptions`` keywords: the repository's settings file, then the command line (a
+    flag given wins; one not given leaves the file's value, else the default)."""
     from miner.analysis import parse_window
 
+    given = {
+        "window": None if args.window is None else parse_window(args.window),
+        "revisits": args.revisits,
+        "min_share": args.min_share,
+        "include": tuple(args.include) or None,
+        "exclude": tuple(args.exclude) or None,
+        "exclude_authors": tuple(args.exclude_author) or None,
+        "include_bots": args.include_bots,
+        "first_parent": args.first_parent,
+        "churn": args.churn,
+    }
+    options = {**settings.analysis}
+    options.update({key: value for key, value in given.items() if value is not None})
     return {
+        **options,
         "rules": args.rules,
         "rev": args.rev,
         "branch": args.branch,
         "since": args.since,
         "until": args.until,
-        "first_parent": args.first_parent,
-        "window": parse_window(args.window),
-        "revisits": args.revisits,
-        "min_share": args.min_share,
-        "include": tuple(args.include),
-        "exclude": tuple(args.exclude),
-        "exclude_authors": tuple(args.exclude_author),
-        "include_bots": args.include_bots,
-        "churn": args.churn,
         "cache": args.cache,
         "use_cache": not args.no_cache,
         "backend": args.backend,
+        "settings": settings.source,
     }
+
+
+def team_settings(args: argparse.Namespace) -> Settings:
+    """The analysed repository's ``.miner/config.toml`` or ``[tool.miner]`` (``miner.settings``)."""
+    from miner.settings import load_settings
+
+    return load_settings(args.path, rev=args.rev if args.rev is not None else args.branch)
 
 
 def wants_progress() -> bool:
@@ -250,10 +267,10 @@ def progress_bar() -> Iterator[tuple[Callable[[int], None], Callable[[int], None
         yield advance, set_total
 
 
-def run_analysis(args: argparse.Namespace) -> Analysis:
+def run_analysis(args: argparse.Namespace, settings: Settings | None = None) -> Analysis:
     from miner.analysis import analyze
 
-    options = analysis_options(args)
+    options = analysis_options(args, team_settings(args) if settings is None else settings)
     if not wants_progress():
         return analyze(args.path, **options)
     with progress_bar() as (advance, set_total):
@@ -310,6 +327,6 @@ def run_explain(args: argparse.Namespace) -> int:
     from miner.cli.console import stdout_console
     from miner.report.explain import render
 
-    analysis, commit = explain(args.path, args.rev, **analysis_options(args))
+    analysis, commit = explain(args.path, args.rev, **analysis_options(args, team_settings(args)))
     render(analysis, commit, stdout_console())
     return 0

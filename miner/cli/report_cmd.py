@@ -17,6 +17,7 @@ from miner.cli.analyze_cmd import (
     add_output_options,
     output_targets,
     run_analysis,
+    team_settings,
     write_targets,
 )
 from miner.errors import UsageError
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
         "quarters).",
     )
     add_analysis_options(report)
-    report.add_argument("--period", choices=UNITS, default="month", help="default: month")
+    report.add_argument("--period", choices=UNITS, help="default: month")
     report.add_argument(
         "--as-of",
         type=_day,
@@ -94,11 +95,14 @@ def run_report(args: argparse.Namespace) -> int:
     from miner.gates import evaluate, parse_gates, parse_min_samples
     from miner.periods import period_report
 
-    gates = parse_gates(args.fail_on)  # a bad expression fails before any mining
-    min_samples = parse_min_samples(args.gate_min_sample)
+    settings = team_settings(args)
+    # Gates given on the command line replace the file's; a bad one fails before any mining.
+    gates = parse_gates(args.fail_on or settings.fail_on)
+    min_samples = {**settings.gate_min_samples, **parse_min_samples(args.gate_min_sample)}
+    period = args.period or settings.period or "month"
     targets = output_targets(args, format_kinds(), default="terminal", stem="report")
-    analysis = run_analysis(args)
-    report = period_report(analysis, args.period, as_of=args.as_of)
+    analysis = run_analysis(args, settings)
+    report = period_report(analysis, period, as_of=args.as_of)
     results = evaluate(gates, report, min_samples=min_samples)
     write_targets(targets, lambda target: _write(report, results, target))
     tripped = [r for r in results if r.tripped]
