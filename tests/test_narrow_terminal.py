@@ -15,7 +15,7 @@ from rich.console import Console
 from miner.analysis import Analysis, analyze
 from miner.report import terminal
 from miner.report.commit_table import commits_table
-from miner.report.text import cell
+from miner.report.text import cell, short
 
 
 @pytest.fixture(scope="module")
@@ -66,4 +66,26 @@ def test_commits_table_keeps_one_line_per_commit(lifecycle: Analysis, width: int
         assert commit.record.authored_at.date().isoformat() in line
     assert max(len(line) for line in out.splitlines()) <= width
     if width < 160:
-        assert "phases by short name: problem = problem_definition" in " ".join(out.split())
+        assert "by short name: problem = problem_definition" in " ".join(out.split())
+
+
+def test_commits_table_with_three_labels_a_commit_keeps_one_line_at_80_columns(
+    make_repo: Callable[[dict[str, object]], Path],
+) -> None:
+    trailer = "MLOps-Phase: management, model_development, model_deployment"
+    repo = make_repo(
+        {
+            "commits": [
+                {"message": f"Many things {i}\n\n{trailer}", "write": {f"f{i}.txt": "x\n"}}
+                for i in range(3)
+            ]
+        }
+    )
+    analysis = analyze(str(repo), use_cache=False)
+    assert max(len(c.classification.labels) for c in analysis.commits) >= 3
+    out = rendered(80, lambda console: console.print(commits_table(analysis, 80)))
+    shas = [c.record.sha[:10] for c in analysis.commits]
+    rows = [line for line in out.splitlines() if line.strip()[:10] in shas]
+    assert [line.split()[0] for line in rows] == shas
+    labels = ",".join(short(p) for p in analysis.commits[0].classification.labels)
+    assert labels in rows[0]

@@ -2,7 +2,8 @@
 
 Every column but the subject keeps its whole value; the subject takes the width left and is cut
 with an ellipsis (the full subject is in ``--format csv``/``jsonl``). When full phase names do
-not leave room for it, the phases are shown by their short names, with the legend below.
+not leave room for it, the compact layout shows the phases by their short names (legend below)
+in one ``phases`` column: the labels, primary first (``-`` when unclassified).
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from rich.text import Text
 from miner.report.text import short, shown
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from miner.analysis import AnalysedCommit, Analysis
 
-    from miner.analysis import Analysis
-
-COLUMNS = ("sha", "date", "primary", "labels", "focus", "event")
+WIDE_COLUMNS = ("sha", "date", "primary", "labels", "focus", "event")
+COMPACT_COLUMNS = ("sha", "date", "phases", "focus", "event")
 SHA_WIDTH = 10
 UNCLASSIFIED_SHORT = "-"
 MIN_SUBJECT = 24
@@ -30,63 +30,61 @@ EDGE = 1
 
 
 def commits_table(analysis: Analysis, width: int) -> Table:
-    widths = _column_widths(analysis, _full)
-    shorten = _width_left(widths, width) < MIN_SUBJECT
-    name = short if shorten else _full
-    if shorten:
-        widths = _column_widths(analysis, short)
-    title = f"{len(analysis.commits)} commits in sequence order"
+    columns: tuple[str, ...] = WIDE_COLUMNS
+    rows = [_wide_row(c) for c in analysis.commits]
+    widths = _widths(columns, rows)
+    compact = _width_left(widths, width) < MIN_SUBJECT
     caption = None
-    if shorten:
+    if compact:
+        columns, rows = COMPACT_COLUMNS, [_compact_row(c) for c in analysis.commits]
+        widths = _widths(columns, rows)
         legend = ", ".join(f"{short(p)} = {p}" for p in analysis.phases)
-        caption = f"phases by short name: {legend}, {UNCLASSIFIED_SHORT} = unclassified"
-    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
-    for column, column_width in zip(COLUMNS, widths, strict=True):
-        table.add_column(column, no_wrap=True, width=column_width)
-    room = _width_left(widths, width)
-    longest = max((len(shown(c.record.subject)) for c in analysis.commits), default=0)
-    subject_width = max(1, min(longest, room))
-    table.add_column("subject", no_wrap=True, overflow="ellipsis", width=subject_width)
-    for c in analysis.commits:
-        table.add_row(
-            c.record.sha[:SHA_WIDTH],
-            c.record.authored_at.date().isoformat(),
-            _primary(c.classification.primary, name),
-            ", ".join(name(label) for label in c.classification.labels),
-            name(c.focus) if c.focus else "",
-            c.event or "",
-            Text(shown(c.record.subject)),
+        caption = (
+            f"phases: labels, primary first, by short name: {legend}, "
+            f"{UNCLASSIFIED_SHORT} = unclassified"
         )
+    title = f"{len(analysis.commits)} commits in sequence order"
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
+    for column, column_width in zip(columns, widths, strict=True):
+        table.add_column(column, no_wrap=True, width=column_width)
+    longest = max((len(shown(c.record.subject)) for c in analysis.commits), default=0)
+    subject_width = max(1, min(longest, _width_left(widths, width)))
+    table.add_column("subject", no_wrap=True, overflow="ellipsis", width=subject_width)
+    for row, commit in zip(rows, analysis.commits, strict=True):
+        table.add_row(*row, Text(shown(commit.record.subject)))
     return table
+
+
+def _wide_row(c: AnalysedCommit) -> tuple[str, ...]:
+    return (
+        c.record.sha[:SHA_WIDTH],
+        c.record.authored_at.date().isoformat(),
+        c.classification.primary or "unclassified",
+        ", ".join(c.classification.labels),
+        c.focus or "",
+        c.event or "",
+    )
+
+
+def _compact_row(c: AnalysedCommit) -> tuple[str, ...]:
+    labels = ",".join(map(short, c.classification.labels))
+    return (
+        c.record.sha[:SHA_WIDTH],
+        c.record.authored_at.date().isoformat(),
+        labels or UNCLASSIFIED_SHORT,
+        short(c.focus) if c.focus else "",
+        c.event or "",
+    )
+
+
+def _widths(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> tuple[int, ...]:
+    """Each column's width: its widest value or its header."""
+    return tuple(
+        max([len(header), *(len(row[index]) for row in rows)])
+        for index, header in enumerate(columns)
+    )
 
 
 def _width_left(widths: tuple[int, ...], width: int) -> int:
     """What the subject column can show, beside the other columns at ``widths``."""
     return width - sum(widths) - PER_COLUMN * (len(widths) + 1) - EDGE
-
-
-def _primary(phase: str | None, name: Callable[[str], str]) -> str:
-    if phase is None:
-        return "unclassified" if name is _full else UNCLASSIFIED_SHORT
-    return name(phase)
-
-
-def _full(phase: str) -> str:
-    return phase
-
-
-def _column_widths(analysis: Analysis, name: Callable[[str], str]) -> tuple[int, ...]:
-    """The width of every column but the subject, with ``name`` for phases."""
-
-    def widest(values: list[str], header: str) -> int:
-        return max([len(header), *map(len, values)])
-
-    commits = analysis.commits
-    return (
-        SHA_WIDTH,
-        len("2024-01-01"),
-        widest([_primary(c.classification.primary, name) for c in commits], "primary"),
-        widest([", ".join(map(name, c.classification.labels)) for c in commits], "labels"),
-        widest([name(c.focus or "") for c in commits], "focus"),
-        widest([c.event or "" for c in commits], "event"),
-    )
