@@ -89,3 +89,17 @@ def test_commits_table_with_three_labels_a_commit_keeps_one_line_at_80_columns(
     assert [line.split()[0] for line in rows] == shas
     labels = ",".join(short(p) for p in analysis.commits[0].classification.labels)
     assert labels in rows[0]
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_period_report_keeps_every_value_at_narrow_widths(lifecycle: Analysis, width: int) -> None:
+    from miner.periods import period_report
+    from miner.report import period
+
+    report = period_report(lifecycle, "month")
+    out = rendered(width, lambda console: period.render_terminal(report, console))
+    assert max(len(line) for line in out.splitlines()) <= width
+    flat = " ".join(out.replace("… backward", "backward").split())
+    assert "…" not in flat
+    for summary in report.periods[-period.MAX_PERIODS :]:
+        assert f"{summary.period.label}: commits {summary.commits} | " in flat

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
     from miner.analysis import Analysis
 
-SEPARATOR = " · "
+SEPARATOR = " | "
 UNBOUNDED = 10_000
+MIN_PROSE = 20
 
 
 def fitted(console: Console, wide: RenderableType, narrow: RenderableType) -> RenderableType:
@@ -30,6 +31,19 @@ def fitted(console: Console, wide: RenderableType, narrow: RenderableType) -> Re
     unbounded = console.options.update_width(UNBOUNDED)
     natural = Measurement.get(console, unbounded, wide).maximum
     return wide if natural <= console.width else narrow
+
+
+def needed_width(
+    header: list[str], cells: list[tuple[str, ...]], wrapping: set[str], *, per_column: int
+) -> int:
+    """The width a table needs to show every value whole: its unwrapped columns at their
+    widest, a wrapping (prose) column at ``MIN_PROSE``, plus ``per_column`` (padding and
+    divider) for each column and one for the edge."""
+    total = 1
+    for index, name in enumerate(header):
+        widest = max([len(name), *(len(row[index]) for row in cells)])
+        total += (min(widest, MIN_PROSE) if name in wrapping else widest) + per_column
+    return total
 
 
 def phase_distribution(analysis: Analysis) -> Group:
@@ -93,6 +107,20 @@ def focus_timeline(title: str, rows: list[tuple[str, ...]]) -> Group:
     lines: list[Text] = [Text(title, style="italic")]
     for number, focus, commits, start, end, _bar in rows:
         lines.append(Text(f"{number}. {focus}: {commits} commits, {start} → {end}"))
+    return Group(*lines)
+
+
+def rows(title: str, header: list[str], cells: list[tuple[str, ...]]) -> Group:
+    """Any table as lines: the row's first cell, then every other cell after its header."""
+    lines: list[Text] = [Text(title, style="italic")]
+    for row in cells:
+        line = Text(f"{row[0]}: " if row[0] else "", style="bold")
+        line.append(
+            SEPARATOR.join(
+                f"{name} {value}".strip() for name, value in zip(header[1:], row[1:], strict=True)
+            )
+        )
+        lines.append(line)
     return Group(*lines)
 
 
