@@ -33,14 +33,19 @@ from miner.history import (
 )
 from miner.matrices import Matrices, build_matrices
 from miner.notes import read_notes
+from miner.numbers import is_integer
 from miner.revisits import SequenceAnalysis, SequenceOptions, Step, analyse_sequence
 from miner.rules import REPOSITORY_RULES, Rules, compile_glob, load_rules, rules_from_text
 from miner.stats import compute_statistics, phase_statistics
 
 SCHEMA_VERSION = 1
 DEFAULT_BOT_PATTERN = r"\[bot\]"
-_DURATION = re.compile(r"^(\d+)([hdw])$")
+_DURATION = re.compile(r"([0-9]+)([hdw])", re.ASCII)
 _DURATION_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+_DAYS_PER_UNIT = {"h": 1 / 24, "d": 1.0, "w": 7.0}
+# Beyond these a window means "everything before": larger values only risk overflows.
+MAX_WINDOW_COMMITS = 1_000_000
+MAX_WINDOW_DAYS = 36_525  # 100 years
 
 ProgressCallback = Callable[[int], None]
 
@@ -71,6 +76,9 @@ class AnalysisOptions:
     # How the history is read (miner.history.BACKENDS); the same commits either way, so
     # option_values() leaves it out of the JSON options too.
     backend: str = "git"
+    # Where settings came from (``miner.settings``): shown in the report header; the values
+    # themselves are in the fields above.
+    settings: str | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -81,8 +89,14 @@ class AnalysisOptions:
             raise UsageError(f"--revisits must be 'all' or 'backward', not {self.revisits!r}")
         if isinstance(self.window, int) and self.window < 1:
             raise UsageError(f"--window must be at least 1 commit, not {self.window}")
+        if isinstance(self.window, int) and self.window > MAX_WINDOW_COMMITS:
+            raise UsageError(
+                f"--window must be at most {MAX_WINDOW_COMMITS:,} commits, not {self.window}"
+            )
         if isinstance(self.window, timedelta) and self.window <= timedelta(0):
             raise UsageError("--window must be a positive duration")
+        if isinstance(self.window, timedelta) and self.window > timedelta(days=MAX_WINDOW_DAYS):
+            raise UsageError(f"--window must span at most {MAX_WINDOW_DAYS:,} days")
         if self.min_share is not None and not 0 < self.min_share <= 1:
             raise UsageError(f"--min-share must be in (0, 1], not {self.min_share}")
         for option, value in (("--since", self.since), ("--until", self.until)):
@@ -138,13 +152,22 @@ def check_date(option: str, value: str) -> None:
 
 
 def parse_window(text: str) -> int | timedelta:
-    """``--window`` value: a commit count (``10``) or a span (``36h``, ``14d``, ``2w``)."""
-    if text.isdigit():
-        return int(text)
-    match = _DURATION.match(text.strip())
+    """``--window`` value: a commit count (``10``) or a span (``36h``, ``14d``, ``2w``), in ASCII
+    digits and within ``MAX_WINDOW_COMMITS`` / ``MAX_WINDOW_DAYS``."""
+    if is_integer(text):
+        if len(text.lstrip("0")) > len(str(MAX_WINDOW_COMMITS)):
+            raise UsageError(f"--window must be at most {MAX_WINDOW_COMMITS:,} commits, not {text}")
+        return int(text)  # the lower bound is AnalysisOptions' (for library callers too)
+    match = _DURATION.fullmatch(text.strip())
     if match is None:
         raise UsageError(f"--window must be a number of commits or a span like 14d, not {text!r}")
-    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+    digits, unit = match.group(1), match.group(2)
+    # The length test first: int() of thousands of digits is itself an error.
+    if len(digits) > len(str(MAX_WINDOW_DAYS * 24)) or (
+        int(digits) * _DAYS_PER_UNIT[unit] > MAX_WINDOW_DAYS
+    ):
+        raise UsageError(f"--window must span at most {MAX_WINDOW_DAYS:,} days, not {text!r}")
+    return timedelta(**{_DURATION_UNITS[unit]: int(digits)})
 
 
 def describe_window(window: int | timedelta) -> str:
@@ -266,7 +289,7 @@ class Analysis:
         values["include"] = list(self.options.include)
         values["exclude"] = list(self.options.exclude)
         del values["include_bots"]
-        del values["cache"], values["use_cache"], values["backend"]
+        del values["cache"], values["use_cache"], values["backend"], values["settings"]
         return values
 
 

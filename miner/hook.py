@@ -14,9 +14,11 @@ Policy (README "The commit hook"):
   ``squash!`` / ``amend!`` commits (folded into their target), messages that already carry an
   ``MLOps-Phase`` trailer (the author's word wins: amend, re-runs and rebases never duplicate it),
   and changes no rule recognises.
-- ``--strict`` only checks: a message without an ``MLOps-Phase`` trailer naming known phases is
-  rejected (:class:`GateFailed`, exit 1). Everything else fails open: one warning line, exit 0,
-  message file byte-identical.
+- ``--strict`` only checks: a message without an ``MLOps-Phase`` trailer naming known phases (or
+  ``none``, aliases ``n/a`` and ``-``) is rejected (:class:`GateFailed`, exit 1), with the
+  trailer the rules would have added.
+  Everything else fails open: one warning line, exit 0, message file byte-identical.
+- A tagged message is reported on stderr in one line (``miner: added MLOps-Phase: …``).
 
 The message file only ever gains trailer lines, written atomically (temporary file in the same
 folder, then ``os.replace``, mode kept). Trailers go after the message text and before git's
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from miner.errors import GateFailed, RepositoryError, UsageError
+from miner.errors import GateFailed, MinerError, RepositoryError, UsageError
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
     from miner.classify import Classification, Classifier
@@ -48,6 +50,10 @@ if TYPE_CHECKING:  # imported when used: a broken module must not block a commit
 
 PHASE_TRAILER = "MLOps-Phase"
 REVISIT_TRAILER = "MLOps-Revisit"
+# ``MLOps-Phase: none`` says "this commit belongs to no phase" (a typo fix, a version bump);
+# --strict accepts it and its aliases (any case).
+NO_PHASE = "none"
+NO_PHASE_ALIASES = ("none", "n/a", "-")
 STAGES = ("prepare-commit-msg", "commit-msg")
 SKIPPED_SOURCES = frozenset({"merge", "template"})
 AUTOSQUASH_PREFIXES = ("fixup! ", "squash! ", "amend! ")
@@ -425,7 +431,7 @@ def execute(request: HookRequest, stderr: TextIO) -> int:
     Fails open: any other failure prints one warning line and leaves the message untouched.
     """
     try:
-        run_hook(request)
+        result = run_hook(request)
     except GateFailed as rejected:
         print(f"miner: error: {rejected}", file=stderr)
         return GateFailed.exit_code
@@ -434,6 +440,9 @@ def execute(request: HookRequest, stderr: TextIO) -> int:
             f"miner: warning: hook skipped ({type(error).__name__}): {_one_line(error)}",
             file=stderr,
         )
+        return 0
+    if result.added:  # say what changed in the message (pre-commit shows it with verbose: true)
+        print(f"miner: added {'; '.join(result.added)}", file=stderr)
     return 0
 
 
@@ -461,7 +470,11 @@ def run_hook(request: HookRequest) -> HookResult:
 
     rules = load_rules(repository_dir=context.top)
     if request.strict:
-        _check(phases, rules.phases)
+        try:
+            _check(phases, rules.phases)
+        except GateFailed as rejected:
+            hint = _would_match(request, layout.body, rules, context)
+            raise GateFailed(f"{rejected}{hint}") from None
         return HookResult(skipped="checked")
     added = _trailers_for(request, layout.body, rules, context)
     if not added:
@@ -510,17 +523,41 @@ def _significant(text: str, comment_char: str) -> list[str]:
 
 
 def _check(phases: Sequence[str], known: Sequence[str]) -> None:
+    """A strict message names known phases, or says it has none (``NO_PHASE``, any alias)."""
     if not phases:
         raise GateFailed(
             f"commit message has no {PHASE_TRAILER} trailer: end it with a line such as "
-            f"'{PHASE_TRAILER}: {known[0]}' (phases: {', '.join(known)})"
+            f"'{PHASE_TRAILER}: {known[0]}' (phases: {', '.join(known)}; "
+            f"'{PHASE_TRAILER}: {NO_PHASE}' for none)"
         )
+    if all(phase.lower() in NO_PHASE_ALIASES for phase in phases):
+        return
     unknown = [phase for phase in phases if phase not in known]
     if unknown:
         raise GateFailed(
             f"{PHASE_TRAILER} trailer names unknown phase(s) {', '.join(unknown)}: "
             f"use one of {', '.join(known)}"
         )
+
+
+def _would_match(request: HookRequest, body: str, rules: Rules, context: _Context) -> str:
+    """``; the rules would add 'MLOps-Phase: …' (rule …)``: what to write, from the staged
+    change; empty when no rule matches or the change cannot be read."""
+    from miner.classify import Classifier
+
+    try:
+        amending = _is_amend(request, context)
+        parent = _rev_parse(context, f"{context.head}^") if amending else context.head
+        classification = Classifier(rules).classify(
+            body, _staged_changes(context, amending, parent)
+        )
+    except (MinerError, OSError):
+        return ""
+    if classification.primary is None:
+        return f"; no rule matches this change ('{PHASE_TRAILER}: {NO_PHASE}' if it has none)"
+    rules_used = ", ".join(dict.fromkeys(e.rule for e in classification.evidence))
+    labels = ", ".join(classification.labels)
+    return f"; the rules would add '{PHASE_TRAILER}: {labels}' (rule {rules_used})"
 
 
 def _trailers_for(
@@ -776,7 +813,9 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("source", nargs="?", metavar="SOURCE")
     parser.add_argument("sha", nargs="?", metavar="SHA")
     parser.add_argument(
-        "--strict", action="store_true", help="only check that the message names its phases"
+        "--strict",
+        action="store_true",
+        help="only check that the message names its phases (or 'none', aliases n/a and -)",
     )
     return parser
 

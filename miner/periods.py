@@ -59,6 +59,22 @@ class Period:
         return period_of(self.start - timedelta(days=1), self.unit)
 
 
+# Every period of a report and its neighbours must be dates: a quarter holding 9999-12-31 would
+# end in year 10000. Days outside these bounds are refused (one line), never a crash.
+FIRST_REPORTABLE_DAY = date(2, 1, 1)
+LAST_REPORTABLE_DAY = date(9998, 12, 31)
+
+
+def check_reportable(day: date, what: str, *, hint: str = "") -> date:
+    """``day`` itself, or UsageError when a period report cannot cover it."""
+    if not FIRST_REPORTABLE_DAY <= day <= LAST_REPORTABLE_DAY:
+        raise UsageError(
+            f"{what} {day.isoformat()} is outside the days a period report covers "
+            f"({FIRST_REPORTABLE_DAY.isoformat()} to {LAST_REPORTABLE_DAY.isoformat()}){hint}"
+        )
+    return day
+
+
 def period_of(day: date, unit: str) -> Period:
     """The period of ``unit`` holding the calendar day ``day``."""
     if unit == "week":
@@ -223,8 +239,10 @@ def period_report(analysis: Analysis, unit: str, *, as_of: date | None = None) -
             raise UsageError("no commits in the analysed range: give --as-of DATE to report on it")
         newest = max(commits, key=lambda c: c.record.authored_at)
         as_of = commit_day(newest)
-    current = period_of(as_of, unit)
     days = [commit_day(c) for c in commits]
+    for day in (min(days), max(days)) if days else ():
+        check_reportable(day, "a commit dated", hint=": leave it out with --since or --until")
+    current = period_of(check_reportable(as_of, "--as-of"), unit)
     first = period_of(min(days), unit) if days else current
     last = max(current, period_of(max(days), unit)) if days else current
     periods = periods_from(min(first, current.preceding()), last)

@@ -308,14 +308,16 @@ def test_an_output_path_that_cannot_be_written(
     target = tmp_path / "missing-folder" / "out"
     assert_one_line_error(
         run(command, edge, "--format", fmt, "--output", target),
-        f"{target}: No such file or directory",
+        f"{target}: folder {target.parent} does not exist (miner does not create it)",
     )
+    assert not target.parent.exists()
 
 
 def test_an_output_directory_that_is_a_file(run: Run, edge: Path, tmp_path: Path) -> None:
     taken = write(tmp_path / "taken", "mine")
     assert_one_line_error(
-        run("analyze", edge, "--format", "csv", "--output", taken), f"{taken}: File exists"
+        run("analyze", edge, "--format", "csv", "--output", taken),
+        f"{taken}: is a file; this format writes several files into a folder",
     )
     assert taken.read_text() == "mine"
 

@@ -345,12 +345,37 @@ def test_strict_rejects_a_message_without_phase(repo: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "miner: error: commit message has no MLOps-Phase trailer: end it with a line such as "
-        f"'MLOps-Phase: problem_definition' (phases: {', '.join(PHASES)})"
+        f"'MLOps-Phase: problem_definition' (phases: {', '.join(PHASES)}; "
+        "'MLOps-Phase: none' for none); the rules would add 'MLOps-Phase: model_development' "
+        "(rule model-files)"
     ]
     bad = commit(repo, {}, "-m", "Train\n\nMLOps-Phase: training", check=False)
     assert "unknown phase(s) training" in bad.stderr
     commit(repo, {}, "-m", "Train\n\nMLOps-Phase: model_development")
     assert message(repo) == "Train\n\nMLOps-Phase: model_development"
+
+
+def test_strict_accepts_phase_none_and_its_aliases(repo: Path) -> None:
+    hook.install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
+    for n, alias in enumerate(("none", "None", "n/a", "-")):
+        result = commit(repo, {f"README{n}.md": "x\n"}, "-m", f"Fix a typo\n\nMLOps-Phase: {alias}")
+        assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_strict_names_no_rule_when_none_would_match(repo: Path) -> None:
+    hook.install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
+    result = commit(repo, {"notes.txt": "x\n"}, "-m", "Update notes", check=False)
+    assert result.returncode == 1
+    assert result.stderr.rstrip().endswith(
+        "; no rule matches this change ('MLOps-Phase: none' if it has none)"
+    )
+
+
+def test_the_hook_says_what_it_added_in_one_stderr_line(hooked: Path) -> None:
+    result = commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    assert result.stderr.splitlines() == ["miner: added MLOps-Phase: model_development"]
+    quiet = commit(hooked, {"notes.txt": "x\n"}, "-m", "Notes")
+    assert quiet.stderr == ""  # nothing added, nothing said
 
 
 def test_strict_with_tagging_stage_accepts_tagged_commits(repo: Path) -> None:

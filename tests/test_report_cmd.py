@@ -97,7 +97,7 @@ def test_gates_exit_1_with_one_line_each_after_the_report(
         (
             ["--fail-on", "revisit_rate"],
             "miner: error: --fail-on 'revisit_rate': expected METRIC OP NUMBER, e.g. "
-            "revisit_rate>0.35 (OP: < <= > >= == !=)",
+            "revisit_rate>0.35 (OP: < <= > >= == !=; join conditions with 'and')",
         ),
         (
             ["--fail-on", "phase_share[monitor]<1"],

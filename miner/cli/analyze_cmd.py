@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
+    from miner.report.output import FormatKind, Target
+    from miner.settings import Settings
 
 COMMIT_FORMATS = ("table", "csv", "jsonl")
 
@@ -28,20 +30,19 @@ def register(subparsers: Any) -> None:
         epilog=METHOD_NOTE,
     )
     add_analysis_options(analyze)
-    analyze.add_argument("--format", choices=tuple(FORMATS), default="terminal")
-    analyze.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        metavar="FILE|DIR",
-        help="write there instead of stdout (a directory for csv and plots)",
-    )
+    add_output_options(analyze, tuple(FORMATS), default="terminal", stem="analysis")
     analyze.set_defaults(run=run_analyze)
 
     commits = subparsers.add_parser("commits", help="the per-commit view: phases, focus, event")
     add_analysis_options(commits)
     commits.add_argument("--format", choices=COMMIT_FORMATS, default="table")
-    commits.add_argument("--output", "-o", type=Path, metavar="FILE")
+    commits.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write FILE instead of stdout (its folder must exist; replaced atomically)",
+    )
     commits.set_defaults(run=run_commits)
 
     explain = subparsers.add_parser(
@@ -50,6 +51,58 @@ def register(subparsers: Any) -> None:
     add_analysis_options(explain)
     explain.add_argument("rev", metavar="REV", help="the commit to explain (sha, ref, HEAD~2 …)")
     explain.set_defaults(run=run_explain)
+
+
+OUTPUT_RULE = (
+    "Output rule: a file format writes the file -o FILE (its folder must exist; nothing is "
+    "created outside the path given); csv and plots write into -o DIR (created if missing, its "
+    "parent must exist, and not named like a file, e.g. x.csv). Several formats at once: "
+    "--format A,B -o DIR (files named {stem}.<ext>, folder formats in DIR/<format>/) or "
+    "--output FORMAT=PATH, repeatable. Every file is written to a temporary file and renamed: a "
+    "failed write keeps the previous file."
+)
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, formats: tuple[str, ...], *, default: str, stem: str
+) -> None:
+    """``--format A[,B…]`` and ``--output PATH | FORMAT=PATH`` (repeatable): one rule for every
+    command that writes a report (``miner.report.output``)."""
+    parser.add_argument(
+        "--format",
+        metavar="FORMAT[,FORMAT…]",
+        help=f"{', '.join(formats)} (default {default}); several, comma-separated, with -o DIR",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        default=[],
+        metavar="PATH|FORMAT=PATH",
+        help="write there instead of stdout; " + OUTPUT_RULE.format(stem=stem),
+    )
+
+
+def output_targets(
+    args: argparse.Namespace, kinds: dict[str, FormatKind], *, default: str, stem: str
+) -> tuple[Target, ...]:
+    """The checked targets of ``add_output_options`` (paths checked before any mining)."""
+    from miner.report.output import check_targets, parse_formats, plan_targets
+
+    formats = None if args.format is None else parse_formats(args.format, tuple(kinds))
+    targets = plan_targets(formats, args.output, kinds, default=default, stem=stem)
+    check_targets(targets, kinds)
+    return targets
+
+
+def write_targets(targets: tuple[Target, ...], write: Callable[[Target], None]) -> None:
+    """Write each target; the folder of a several-format run is created first."""
+    from miner.report.output import prepare_folder
+
+    for target in targets:
+        if target.within is not None:
+            prepare_folder(target.within)
+        write(target)
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -73,20 +126,19 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="DATE", help="only commits before DATE (git syntax)")
     parser.add_argument(
         "--first-parent",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="mainline mode: each merge counts as one commit (first-parent diff)",
     )
     parser.add_argument(
         "--window",
-        default="10",
         metavar="N|SPAN",
-        help="focus window: previous N classified commits or a span (14d, 2w)",
+        help="focus window: previous N classified commits or a span (14d, 2w); default 10, "
+        "at most 1,000,000 commits or 36,525 days",
     )
     parser.add_argument(
         "--revisits",
         choices=("all", "backward"),
-        default="all",
-        help="count backward and forward revisits, or backward only",
+        help="count backward and forward revisits (all, the default), or backward only",
     )
     parser.add_argument(
         "--min-share",
@@ -117,7 +169,9 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "(\\[bot\\]) are skipped by default",
     )
     parser.add_argument(
-        "--include-bots", action="store_true", help="do not skip bot commits by default"
+        "--include-bots",
+        action=argparse.BooleanOptionalAction,
+        help="do not skip bot commits by default",
     )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
@@ -129,7 +183,7 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     cache.add_argument("--no-cache", action="store_true", help="mine everything, store nothing")
     parser.add_argument(
         "--churn",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="also mine added/deleted lines (a blob diff per commit: ~10x slower)",
     )
     parser.add_argument(
@@ -141,36 +195,48 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _share(text: str) -> float:
-    from miner.errors import UsageError
+    from miner.numbers import parse_decimal
 
-    try:
-        return float(text)
-    except ValueError:
-        raise UsageError(f"--min-share must be a number, not {text!r}") from None
+    return parse_decimal(text, "--min-share")
 
 
-def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
+def analysis_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """``AnalysisOptions`` keywords: the repository's settings file, then the command line (a
+    flag given wins; one not given leaves the file's value, else the default)."""
     from miner.analysis import parse_window
 
+    given = {
+        "window": None if args.window is None else parse_window(args.window),
+        "revisits": args.revisits,
+        "min_share": args.min_share,
+        "include": tuple(args.include) or None,
+        "exclude": tuple(args.exclude) or None,
+        "exclude_authors": tuple(args.exclude_author) or None,
+        "include_bots": args.include_bots,
+        "first_parent": args.first_parent,
+        "churn": args.churn,
+    }
+    options = {**settings.analysis}
+    options.update({key: value for key, value in given.items() if value is not None})
     return {
+        **options,
         "rules": args.rules,
         "rev": args.rev,
         "branch": args.branch,
         "since": args.since,
         "until": args.until,
-        "first_parent": args.first_parent,
-        "window": parse_window(args.window),
-        "revisits": args.revisits,
-        "min_share": args.min_share,
-        "include": tuple(args.include),
-        "exclude": tuple(args.exclude),
-        "exclude_authors": tuple(args.exclude_author),
-        "include_bots": args.include_bots,
-        "churn": args.churn,
         "cache": args.cache,
         "use_cache": not args.no_cache,
         "backend": args.backend,
+        "settings": settings.source,
     }
+
+
+def team_settings(args: argparse.Namespace) -> Settings:
+    """The analysed repository's ``.miner/config.toml`` or ``[tool.miner]`` (``miner.settings``)."""
+    from miner.settings import load_settings
+
+    return load_settings(args.path, rev=args.rev if args.rev is not None else args.branch)
 
 
 def wants_progress() -> bool:
@@ -203,10 +269,10 @@ def progress_bar() -> Iterator[tuple[Callable[[int], None], Callable[[int], None
         yield advance, set_total
 
 
-def run_analysis(args: argparse.Namespace) -> Analysis:
+def run_analysis(args: argparse.Namespace, settings: Settings | None = None) -> Analysis:
     from miner.analysis import analyze
 
-    options = analysis_options(args)
+    options = analysis_options(args, team_settings(args) if settings is None else settings)
     if not wants_progress():
         return analyze(args.path, **options)
     with progress_bar() as (advance, set_total):
@@ -215,30 +281,47 @@ def run_analysis(args: argparse.Namespace) -> Analysis:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from miner.cli.console import stdout_console
-    from miner.report import FORMATS
+    from miner.report import FORMATS, format_kinds
 
+    targets = output_targets(args, format_kinds(), default="terminal", stem="analysis")
     analysis = run_analysis(args)
-    FORMATS[args.format](analysis, args.output, stdout_console())
+    console = stdout_console()
+    write_targets(targets, lambda t: FORMATS[t.format](analysis, t.path, console))
     return 0
 
 
 def run_commits(args: argparse.Namespace) -> int:
     from miner.report.commits import render_csv, render_jsonl
+    from miner.report.output import check_file_target, write_text
 
+    if args.output is not None:
+        check_file_target(args.output)
     analysis = run_analysis(args)
     if args.format == "table":
-        from miner.cli.console import stdout_console
-        from miner.report.explain import commits_table
-
-        console = stdout_console()
-        console.print(commits_table(analysis))
+        _write_commits_table(analysis, args.output)
         return 0
     body = render_csv(analysis.commits) if args.format == "csv" else render_jsonl(analysis.commits)
     if args.output is None:
         sys.stdout.write(body)
     else:
-        args.output.write_text(body, encoding="utf-8")
+        write_text(args.output, body)
     return 0
+
+
+def _write_commits_table(analysis: Analysis, output: Path | None) -> None:
+    from rich.console import Console
+
+    from miner.cli.console import NON_TERMINAL_WIDTH, stdout_console
+    from miner.report.commit_table import commits_table
+    from miner.report.output import atomic_file
+
+    if output is None:
+        console = stdout_console()
+        console.print(commits_table(analysis, console.width))
+        return
+    with atomic_file(output) as handle:
+        console = Console(file=handle, width=NON_TERMINAL_WIDTH, color_system=None, markup=False)
+        console.print(commits_table(analysis, console.width))
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -246,6 +329,6 @@ def run_explain(args: argparse.Namespace) -> int:
     from miner.cli.console import stdout_console
     from miner.report.explain import render
 
-    analysis, commit = explain(args.path, args.rev, **analysis_options(args))
+    analysis, commit = explain(args.path, args.rev, **analysis_options(args, team_settings(args)))
     render(analysis, commit, stdout_console())
     return 0

@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
         "--strict",
         action="store_true",
         help="the commit-msg stage rejects messages without a valid MLOps-Phase trailer "
-        "instead of tagging them",
+        "instead of tagging them, and says which trailer the rules would add; "
+        "'MLOps-Phase: none' (aliases n/a and -, any case) marks a commit with no phase",
     )
     install.add_argument(
         "--force",

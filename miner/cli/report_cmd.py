@@ -10,18 +10,32 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miner.cli.analyze_cmd import add_analysis_options, run_analysis
+from miner.cli.analyze_cmd import (
+    add_analysis_options,
+    add_output_options,
+    output_targets,
+    run_analysis,
+    team_settings,
+    write_targets,
+)
 from miner.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from miner.gates import GateResult
     from miner.periods import PeriodReport
+    from miner.report.output import FormatKind, Target
 
+    Render = Callable[[PeriodReport, tuple[GateResult, ...]], str]
+
+# The report's formats: terminal, plus every text renderer of ``_renderers`` (one registry).
 FORMATS = ("terminal", "markdown", "json")
+SUFFIXES = {"terminal": ".txt", "markdown": ".md"}  # in a folder; otherwise ".<format>"
 EXIT_GATE = 1
+TERMINAL_FILE_WIDTH = 132
 
 
 def register(subparsers: Any) -> None:
@@ -36,42 +50,61 @@ def register(subparsers: Any) -> None:
         "quarters).",
     )
     add_analysis_options(report)
-    report.add_argument("--period", choices=UNITS, default="month", help="default: month")
+    report.add_argument("--period", choices=UNITS, help="default: month")
     report.add_argument(
         "--as-of",
         type=_day,
         metavar="YYYY-MM-DD",
         help="the current period is the one holding this day (default: the newest commit's)",
     )
-    report.add_argument("--format", choices=FORMATS, default="terminal")
-    report.add_argument("--output", "-o", type=Path, metavar="FILE", help="write there, not stdout")
+    add_output_options(report, FORMATS, default="terminal", stem="report")
     report.add_argument(
         "--fail-on",
         action="append",
         default=[],
         metavar="EXPR",
         help="exit 1 when EXPR holds for the current period, e.g. 'revisit_rate>0.35' or "
-        "'phase_share[monitoring]<0.02' (repeatable; metric names in the README)",
+        "'phase_share[monitoring]<2%% and classified_commits>=50' (conditions joined by 'and'; "
+        "repeatable; metric names in the README)",
+    )
+    report.add_argument(
+        "--gate-min-sample",
+        action="append",
+        default=[],
+        metavar="METRIC=N",
+        help="judge METRIC's gates from N classified commits on (defaults in the README: "
+        "20 for rates and shares, 10 for event counts, 0 for commit counts); below it a gate "
+        "reports 'not enough data' and does not trip (repeatable)",
     )
     report.set_defaults(run=run_report)
 
 
 def _day(text: str) -> date:
+    from miner.periods import check_reportable
+
+    if not text.isascii():
+        raise UsageError(f"--as-of must be a date like 2024-03-31, not {text!r}")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of must be a date like 2024-03-31, not {text!r}") from None
+    return check_reportable(day, "--as-of")
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from miner.gates import evaluate, parse_gates
+    from miner.gates import evaluate, parse_gates, parse_min_samples
     from miner.periods import period_report
 
-    gates = parse_gates(args.fail_on)  # a bad expression fails before any mining
-    analysis = run_analysis(args)
-    report = period_report(analysis, args.period, as_of=args.as_of)
-    results = evaluate(gates, report)
-    _write(report, results, args.format, args.output)
+    settings = team_settings(args)
+    # Gates given on the command line replace the file's; a bad one fails before any mining.
+    gates = parse_gates(args.fail_on or settings.fail_on)
+    min_samples = {**settings.gate_min_samples, **parse_min_samples(args.gate_min_sample)}
+    period = args.period or settings.period or "month"
+    targets = output_targets(args, format_kinds(), default="terminal", stem="report")
+    analysis = run_analysis(args, settings)
+    report = period_report(analysis, period, as_of=args.as_of)
+    results = evaluate(gates, report, min_samples=min_samples)
+    write_targets(targets, lambda target: _write(report, results, target))
     tripped = [r for r in results if r.tripped]
     for result in tripped:
         print(
@@ -80,29 +113,36 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_GATE if tripped else 0
 
 
-def _write(
-    report: PeriodReport, results: tuple[GateResult, ...], form: str, output: Path | None
-) -> None:
+def format_kinds() -> dict[str, FormatKind]:
+    from miner.report.output import FormatKind
+
+    return {name: FormatKind(False, SUFFIXES.get(name, f".{name}")) for name in FORMATS}
+
+
+def _renderers() -> dict[str, Render]:
+    from miner.report import period
+
+    return {"json": period.render_json, "markdown": period.render_markdown}
+
+
+def _write(report: PeriodReport, results: tuple[GateResult, ...], target: Target) -> None:
     from rich.console import Console
 
     from miner.report import period
+    from miner.report.output import atomic_file, write_text
 
-    if form == "terminal":
-        if output is None:
+    if target.format == "terminal":
+        if target.path is None:
             from miner.cli.console import stdout_console
 
             period.render_terminal(report, stdout_console(), results)
             return
-        with output.open("w", encoding="utf-8") as handle:
-            console = Console(file=handle, width=132, color_system=None)
+        with atomic_file(target.path) as handle:
+            console = Console(file=handle, width=TERMINAL_FILE_WIDTH, color_system=None)
             period.render_terminal(report, console, results)
         return
-    body = (
-        period.render_json(report, results)
-        if form == "json"
-        else period.render_markdown(report, results)
-    )
-    if output is None:
+    body = _renderers()[target.format](report, results)
+    if target.path is None:
         sys.stdout.write(body)
     else:
-        output.write_text(body, encoding="utf-8")
+        write_text(target.path, body)

@@ -326,7 +326,9 @@ def run_rules_init(args: argparse.Namespace) -> int:
     target = root / STARTER_PATH
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists (use --force to overwrite it)")
+    from miner.report.output import write_text
+
     target.parent.mkdir(exist_ok=True)
-    target.write_text(STARTER_RULES, encoding="utf-8")
+    write_text(target, STARTER_RULES)  # replaced atomically, as every output file
     print(f"wrote {target}")
     return 0

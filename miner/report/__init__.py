@@ -1,14 +1,16 @@
-"""Renderers: one module per format, registered here; the CLI's ``--format`` choices come from
-this table. Every renderer takes the finished ``Analysis`` and computes nothing."""
+"""Renderers: one module per format, registered here; the CLI's ``--format`` choices, the output
+rule (file or folder, see ``miner.report.output``) and each format's file name in a folder all come
+from this table. Every renderer takes the finished ``Analysis`` and computes nothing."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from miner.errors import UsageError
+from miner.report.output import FormatKind, atomic_file, staged_folder, write_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -18,7 +20,20 @@ if TYPE_CHECKING:
 Writer = Callable[["Analysis", "Path | None", "Console"], None]
 
 
-def _terminal(analysis: Analysis, output: Path | None, console: Console) -> None:
+@dataclass(frozen=True, slots=True)
+class Format:
+    """A registered format: how it writes, and whether it writes one file or a folder of them.
+    ``suffix`` is the file name's ending when written into a folder (default ``.<name>``)."""
+
+    write: Writer
+    multi_file: bool = False
+    suffix: str | None = None
+
+    def __call__(self, analysis: Analysis, output: Path | None, console: Console) -> None:
+        self.write(analysis, output, console)
+
+
+def _write_terminal(analysis: Analysis, output: Path | None, console: Console) -> None:
     from rich.console import Console
 
     from miner.report import terminal
@@ -26,7 +41,7 @@ def _terminal(analysis: Analysis, output: Path | None, console: Console) -> None
     if output is None:
         terminal.render(analysis, console)
         return
-    with output.open("w", encoding="utf-8") as handle:
+    with atomic_file(output) as handle:
         terminal.render(
             analysis,
             Console(
@@ -35,15 +50,15 @@ def _terminal(analysis: Analysis, output: Path | None, console: Console) -> None
         )
 
 
-def _text(render: Callable[[Analysis], str]) -> Writer:
+def _text(render: Callable[[Analysis], str], suffix: str | None = None) -> Format:
     def write(analysis: Analysis, output: Path | None, console: Console) -> None:
         body = render(analysis)
         if output is None:
             sys.stdout.write(body)
         else:
-            output.write_text(body, encoding="utf-8")
+            write_text(output, body)
 
-    return write
+    return Format(write, suffix=suffix)
 
 
 def _json(analysis: Analysis) -> str:
@@ -58,23 +73,34 @@ def _markdown(analysis: Analysis) -> str:
     return markdown.render(analysis)
 
 
-def _directory(kind: str) -> Writer:
+def _directory(kind: str) -> Format:
     def write(analysis: Analysis, output: Path | None, console: Console) -> None:
+        from miner.errors import UsageError
+
         if output is None:
             raise UsageError(f"--format {kind} writes several files: give --output DIR")
         if kind == "csv":
             from miner.report import csv as module
         else:
             from miner.report import plots as module  # type: ignore[no-redef]
-        module.write(analysis, output)
+        with staged_folder(output) as scratch:
+            module.write(analysis, scratch)
 
-    return write
+    return Format(write, multi_file=True)
 
 
-FORMATS: dict[str, Writer] = {
-    "terminal": _terminal,
+FORMATS: dict[str, Format] = {
+    "terminal": Format(_write_terminal, suffix=".txt"),
     "json": _text(_json),
-    "markdown": _text(_markdown),
+    "markdown": _text(_markdown, ".md"),
     "csv": _directory("csv"),
     "plots": _directory("plots"),
 }
+
+
+def format_kinds() -> dict[str, FormatKind]:
+    """What the output rule needs from every registered format (new entries included)."""
+    return {
+        name: FormatKind(entry.multi_file, entry.suffix or f".{name}")
+        for name, entry in FORMATS.items()
+    }

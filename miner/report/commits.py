@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from miner.report.json import plain
+from miner.report.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     from miner.analysis import AnalysedCommit
@@ -80,19 +81,18 @@ def render_csv(commits: tuple[AnalysedCommit, ...]) -> str:
     writer.writerow(CSV_COLUMNS)
     for commit in commits:
         doc = commit_document(commit)
-        writer.writerow(
-            [
-                doc["sha"],
-                doc["authored_at"],
-                doc["author"],
-                doc["email"],
-                doc["subject"],
-                len(doc["files"]),
-                doc["classified"],
-                doc["primary"],
-                ";".join(doc["labels"]),
-                doc["focus"] or "",
-                doc["event"] or "",
-            ]
-        )
+        row = [
+            doc["sha"],
+            doc["authored_at"],
+            doc["author"],
+            doc["email"],
+            doc["subject"],
+            len(doc["files"]),
+            doc["classified"],
+            doc["primary"],
+            ";".join(doc["labels"]),
+            doc["focus"] or "",
+            doc["event"] or "",
+        ]
+        writer.writerow([neutralise(cell) for cell in row])
     return out.getvalue()

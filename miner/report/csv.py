@@ -9,6 +9,7 @@ import pandas as pd
 
 from miner.report.commits import render_csv
 from miner.report.json import episode_document, event_document
+from miner.report.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
@@ -67,7 +68,8 @@ def write(analysis: Analysis, directory: Path) -> list[Path]:
     for stem, frame in tables(analysis).items():
         path = directory / f"{stem}.csv"
         is_matrix = frame.index.name is not None or list(frame.index) == list(analysis.phases)
-        frame.to_csv(path, index=is_matrix, float_format="%.6g", lineterminator="\n")
+        safe = neutralise_frame(frame)
+        safe.to_csv(path, index=is_matrix, float_format="%.6g", lineterminator="\n")
         written.append(path)
     commits = directory / "commits.csv"
     commits.write_text(render_csv(analysis.commits), encoding="utf-8")

@@ -1,5 +1,5 @@
-"""``miner explain`` and ``miner commits --format table``: the classification's own evidence,
-shown as it is (the explanation and the classification cannot disagree)."""
+"""``miner explain``: the classification's own evidence, shown as it is (the explanation and the
+classification cannot disagree). ``miner commits --format table`` lives in ``commit_table``."""
 
 from __future__ import annotations
 
@@ -17,23 +17,6 @@ if TYPE_CHECKING:
     from miner.analysis import AnalysedCommit, Analysis
 
 MAX_FILES = 15
-
-
-def commits_table(analysis: Analysis) -> Table:
-    table = Table(title=f"{len(analysis.commits)} commits in sequence order", box=box.SIMPLE_HEAD)
-    for name in ("sha", "date", "primary", "labels", "focus", "event", "subject"):
-        table.add_column(name, overflow="fold" if name == "subject" else "ellipsis")
-    for c in analysis.commits:
-        table.add_row(
-            c.record.sha[:10],
-            c.record.authored_at.date().isoformat(),
-            c.classification.primary or "unclassified",
-            ", ".join(c.classification.labels),
-            c.focus or "",
-            c.event or "",
-            Text(shown(c.record.subject)),
-        )
-    return table
 
 
 def scores(commit: AnalysedCommit) -> dict[str, float]:

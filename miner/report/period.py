@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -32,6 +32,7 @@ FETCH_ALL = (
     "`GIT_DEPTH: 0` (GitLab CI) or `git fetch --unshallow`"
 )
 
+WRAPPING = ("reading", "reasons")  # prose columns: they wrap, labels and numbers never do
 NONE = "\u2013"  # an en dash: no value (as in the other human-readable formats)
 Rows = list[tuple[str, ...]]
 
@@ -162,14 +163,14 @@ def period_header(report: PeriodReport) -> list[str]:
 
 
 def gate_rows(results: tuple[GateResult, ...]) -> Rows:
-    return [
-        (
-            f"{r.gate.name} {r.gate.op} {r.gate.threshold:g}",
-            "undefined" if r.value is None else f"{r.value:.6g}",
-            "TRIPPED" if r.tripped else "passed",
-        )
-        for r in results
-    ]
+    return [(str(r.gate), _gate_values(r), r.verdict) for r in results]
+
+
+def _gate_values(result: GateResult) -> str:
+    if len(result.conditions) == 1:
+        value = result.value
+        return "undefined" if value is None else f"{value:.6g}"
+    return result.values()
 
 
 def readings(report: PeriodReport) -> Rows:
@@ -236,10 +237,19 @@ def document(report: PeriodReport, results: tuple[GateResult, ...] = ()) -> dict
         "gates": [
             {
                 "expression": r.gate.text,
-                "metric": r.gate.name,
-                "operator": r.gate.op,
-                "threshold": json_format.plain(r.gate.threshold),
-                "value": json_format.plain(r.value),
+                "conditions": [
+                    {
+                        "metric": c.condition.name,
+                        "operator": c.condition.op,
+                        "threshold": json_format.plain(c.condition.threshold),
+                        "value": json_format.plain(c.value),
+                        "sample": c.sample,
+                        "min_sample": c.min_sample,
+                        "verdict": c.verdict,
+                    }
+                    for c in r.conditions
+                ],
+                "verdict": r.verdict,
                 "tripped": r.tripped,
             }
             for r in results
@@ -317,12 +327,13 @@ def render_terminal(
     console.print(Text(f"history seen: {history_line(report)}", style=style))
     console.print()
     if results:
-        console.print(_table("Gates", ["gate", "value", "verdict"], gate_rows(results)))
+        console.print(_table("Gates", ["gate", "value", "verdict"], gate_rows(results), console))
     console.print(
         _table(
             f"{current} against {previous}",
             ["", previous, current, "change"],
             comparison_rows(report),
+            console,
         )
     )
     console.print(
@@ -330,6 +341,7 @@ def render_terminal(
             "Commits per phase",
             ["phase", previous, current, f"share {previous}", f"share {current}", "change"],
             phase_rows(report),
+            console,
         )
     )
     console.print(f"grew most: {movers(report.grew)}")
@@ -342,6 +354,7 @@ def render_terminal(
                 f"New revisit events in {current} ({len(events)})",
                 ["from → to", "dir", "commits", "start", "reasons", "first"],
                 [event_row(e) for e in events[:MAX_EVENTS]],
+                console,
             )
         )
         if len(events) > MAX_EVENTS:
@@ -351,7 +364,9 @@ def render_terminal(
     else:
         console.print(Text(f"No revisit events in {current}.", style="italic"))
     rows = period_rows(report)
-    console.print(_table(f"All {report.unit}s", period_header(report), rows[-MAX_PERIODS:]))
+    console.print(
+        _table(f"All {report.unit}s", period_header(report), rows[-MAX_PERIODS:], console)
+    )
     if len(rows) > MAX_PERIODS:
         console.print(
             Text(f"(last {MAX_PERIODS} of {len(rows)}; all in --format json)", style="dim")
@@ -361,19 +376,27 @@ def render_terminal(
             f"Statistics of {current} (its commits on their own)",
             ["test", "n", "reading"],
             readings(report),
+            console,
         )
     )
 
 
-def _table(
-    caption: str,
-    header: list[str],
-    rows: Rows,
-) -> Table:
+def _table(caption: str, header: list[str], rows: Rows, console: Console) -> RenderableType:
+    """The table, or its rows stacked as lines when it is too narrow to show every label and
+    number whole (prose columns may wrap)."""
+    from miner.report import stacked
+
+    # collapsed padding, no edge padding: two spaces between columns
+    if stacked.needed_width(header, rows, set(WRAPPING), per_column=2) <= console.width:
+        return _wide_table(caption, header, rows)
+    return stacked.rows(caption, header, rows)
+
+
+def _wide_table(caption: str, header: list[str], rows: Rows) -> Table:
     result = Table(title=caption, box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     for name in header:
         # Labels and numbers stay whole (a narrow terminal squeezes the long text instead).
-        result.add_column(name, no_wrap=name not in ("reading", "reasons"))
+        result.add_column(name, no_wrap=name not in WRAPPING)
     for row in rows:
         result.add_row(*row)
     return result

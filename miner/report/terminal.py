@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from miner.report import text
+from miner.report import stacked, text
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
@@ -32,35 +32,54 @@ def render(analysis: Analysis, console: Console) -> None:
     console.print(header(analysis))
     if not analysis.commits:
         console.print(Text("Nothing to analyse: no commits in the analysed range.", style="bold"))
-    for block in (
-        summary(analysis),
-        phase_distribution(analysis),
-        heatmap(
-            analysis.matrices.overlap_rate,
-            "Overlap rate O (focus → phase)",
-            percent=True,
-            caption="share of the commits made under a focus that went back to another phase",
-        ),
-        heatmap(
-            analysis.matrices.revisits,
-            "Revisit events R (focus → phase)",
-            percent=False,
-            caption="number of revisit events",
-        ),
-        top_events(analysis),
-        heatmap(
-            analysis.matrices.transitions,
-            "Transitions T (from → to)",
-            percent=False,
-            caption="consecutive classified commits, self-transitions on the diagonal",
-        ),
-        focus_timeline(analysis),
-        statistics(analysis),
-    ):
+    for block in blocks(analysis, console):
         console.print(block)
         console.print()
     for warning in analysis.warnings:
         console.print(Text(f"warning: {text.shown(warning)}", style="yellow"))
+
+
+def blocks(analysis: Analysis, console: Console) -> list[RenderableType]:
+    """The report's blocks; a table too wide for ``console`` is shown stacked (``stacked``)."""
+    m = analysis.matrices
+    return [
+        summary(analysis),
+        stacked.fitted(console, phase_distribution(analysis), stacked.phase_distribution(analysis)),
+        _matrix(
+            console,
+            m.overlap_rate,
+            "Overlap rate O (focus → phase)",
+            percent=True,
+            caption="share of the commits made under a focus that went back to another phase",
+        ),
+        _matrix(
+            console,
+            m.revisits,
+            "Revisit events R (focus → phase)",
+            percent=False,
+            caption="number of revisit events",
+        ),
+        top_events(analysis, console),
+        _matrix(
+            console,
+            m.transitions,
+            "Transitions T (from → to)",
+            percent=False,
+            caption="consecutive classified commits, self-transitions on the diagonal",
+        ),
+        focus_timeline(analysis, console),
+        statistics(analysis),
+    ]
+
+
+def _matrix(
+    console: Console, frame: pd.DataFrame, title: str, *, percent: bool, caption: str
+) -> RenderableType:
+    return stacked.fitted(
+        console,
+        heatmap(frame, title, percent=percent, caption=caption),
+        stacked.heatmap(frame, title, percent=percent, caption=caption),
+    )
 
 
 def header(analysis: Analysis) -> Panel:
@@ -133,34 +152,36 @@ def _heat(value: object, peak: float, percent: bool) -> str:
     return next(style for threshold, style in HEAT if level >= threshold)
 
 
-def top_events(analysis: Analysis) -> Table | Text:
+def top_events(analysis: Analysis, console: Console) -> RenderableType:
     rows = text.event_rows(analysis, TOP_EVENTS)
     if not rows:
         return Text("No revisit events.", style="italic")
     total = len(analysis.sequence.revisit_events)
-    table = Table(
-        title=f"Top revisit events ({len(rows)} of {total}, by commits)", box=box.SIMPLE_HEAD
-    )
+    title = f"Top revisit events ({len(rows)} of {total}, by commits)"
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     for name in ("from → to", "dir", "commits", "when", "reasons", "back after", "first"):
         table.add_column(name, no_wrap=name != "reasons")
     for row in rows:
         table.add_row(*row)
-    return table
+    return stacked.fitted(console, table, stacked.top_events(title, rows))
 
 
-def focus_timeline(analysis: Analysis) -> Group | Table | Text:
+def focus_timeline(analysis: Analysis, console: Console) -> RenderableType:
     episodes = analysis.sequence.episodes
     if not episodes:
         return Text("No focus timeline: no classified commits.", style="italic")
-    table = Table(title=f"Focus timeline ({len(episodes)} episodes)", box=box.SIMPLE_HEAD)
+    title = f"Focus timeline ({len(episodes)} episodes)"
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     for name in ("#", "focus", "commits", "from", "to", ""):
         table.add_column(name)
-    for row in text.episode_rows(analysis, MAX_EPISODES):
+    rows = text.episode_rows(analysis, MAX_EPISODES)
+    for row in rows:
         table.add_row(*row[:-1], Text(row[-1], style="cyan"))
+    shown = stacked.fitted(console, table, stacked.focus_timeline(title, rows))
     hidden = len(episodes) - MAX_EPISODES
     if hidden > 0:
-        return Group(table, Text(f"… {hidden} more episodes in --format json", style="dim"))
-    return table
+        return Group(shown, Text(f"… {hidden} more episodes in --format json", style="dim"))
+    return shown
 
 
 def statistics(analysis: Analysis) -> Table:

@@ -78,6 +78,8 @@ def header_items(analysis: Analysis) -> list[tuple[str, str]]:
         ("rules", f"{analysis.rules.source} (sha256 {analysis.rules.digest[:12]})"),
         ("authors out", f"matching {bots}"),
     ]
+    if opts.settings is not None:
+        items.append(("settings", f"{opts.settings} (command-line options win)"))
     if opts.since or opts.until:
         items.append(("period", f"{opts.since or 'start'} → {opts.until or 'now'}"))
     if opts.include or opts.exclude:
