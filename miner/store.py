@@ -130,6 +130,7 @@ def classification_key(
 
 def encode_commit(record: CommitRecord) -> str:
     files = [[f.path, f.status, f.old_path, f.added, f.deleted] for f in record.files]
+    anomalies = [list(record.anomalies)] if record.anomalies else []  # rare: only when present
     return json.dumps(
         [
             list(record.parents),
@@ -139,6 +140,7 @@ def encode_commit(record: CommitRecord) -> str:
             record.committed_at.isoformat(),
             record.message,
             files,
+            *anomalies,
         ],
         ensure_ascii=True,
         separators=(",", ":"),
@@ -146,7 +148,7 @@ def encode_commit(record: CommitRecord) -> str:
 
 
 def decode_commit(sha: str, data: str) -> CommitRecord:
-    parents, author, email, authored, committed, message, files = json.loads(data)
+    parents, author, email, authored, committed, message, files, *anomalies = json.loads(data)
     return CommitRecord(
         sha=sha,
         parents=tuple(parents),
@@ -156,6 +158,7 @@ def decode_commit(sha: str, data: str) -> CommitRecord:
         committed_at=datetime.fromisoformat(committed),
         message=message,
         files=tuple(FileChange(*f) for f in files),
+        anomalies=tuple(anomalies[0]) if anomalies else (),
     )
 
 
