@@ -39,6 +39,7 @@ from miner.repository import (
     PARTIAL_CLONE,
     Repository,
     RepositoryInfo,
+    history_view,
     is_shallow,
     is_url,
     open_repository,
@@ -65,6 +66,7 @@ __all__ = [
     "count_commits",
     "decode_path",
     "git_environment",
+    "history_view",
     "is_shallow",
     "is_url",
     "iter_commits",
@@ -78,6 +80,7 @@ __all__ = [
     "resolve_revision",
     "rev_list",
     "run_git",
+    "with_exact_renames_if_needed",
     "with_progress",
 ]
 
