@@ -709,9 +709,12 @@ def _classified(
     context: _Context, revision: str, classifier: Classifier
 ) -> Iterator[Classification]:
     from miner.history import HistoryOptions, Repository, RepositoryInfo, iter_commits
+    from miner.repository import PARTIAL_CLONE, is_partial_clone
 
     info = RepositoryInfo(str(context.top), str(context.git_dir), None, None, False)
     repo = Repository(info=info, git_dir=context.git_dir, work_tree=context.top, rev=None)
+    if is_partial_clone(repo):  # similarity renames would need blobs it never fetches
+        repo = repo.with_exact_renames(PARTIAL_CLONE)
     for commit in iter_commits(repo, HistoryOptions(rev=revision)):
         if not commit.is_merge:
             yield classifier.classify(commit.message, commit.files)

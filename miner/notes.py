@@ -165,8 +165,15 @@ def _git(
 def _notes_tip(repo: Repository) -> str | None:
     try:
         return _git(repo, "rev-parse", "-q", "--verify", f"{NOTES_REF}^{{commit}}").decode().strip()
-    except RepositoryError:  # no notes yet
-        return None
+    except RepositoryError:
+        pass
+    named = _git(repo, "for-each-ref", "--format=%(objectname)", NOTES_REF).decode().strip()
+    if named:  # the ref exists but its commit does not: notes would silently vanish
+        raise RepositoryError(
+            f"{NOTES_REF} is commit {named[:12]}, which is missing from the repository "
+            "(damaged or incomplete copy): its notes cannot be read"
+        ) from None
+    return None  # no notes yet
 
 
 def _read_note_texts(repo: Repository) -> dict[str, str]:

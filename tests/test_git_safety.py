@@ -316,6 +316,20 @@ def test_item4_missing_parent_commit_is_an_error(tmp_path: Path, run: Run) -> No
         assert err.startswith("miner: error: git log failed: ") and err.count("\n") == 1
 
 
+def test_item4_notes_ref_naming_a_missing_commit_is_an_error(tmp_path: Path, run: Run) -> None:
+    repo = small_project(tmp_path / "repo")
+    assert run("tag", repo)[0] == 0
+    notes = sh(repo, "rev-parse", "refs/notes/mlops").strip()
+    remove_object(repo, notes)
+    expected = (
+        f"miner: error: refs/notes/mlops is commit {notes[:12]}, which is missing from the "
+        "repository (damaged or incomplete copy): its notes cannot be read\n"
+    )
+    assert run("analyze", repo) == (2, "", expected)
+    assert run("tag", repo) == (2, "", expected)
+    assert run("analyze", repo, "--ignore-notes")[0] == 0
+
+
 # -- item 5: notes are visible and optional; tag labels what analyze counts ----------------------
 
 
@@ -492,6 +506,18 @@ def test_item10_missing_blobs_in_a_damaged_copy_fall_back_to_exact_renames(
     for churn in ([], ["--churn"]):  # PyDriller reads what it can, or fails in one line
         code, _, err = run("analyze", repo, "--backend", "pydriller", *churn)
         assert (code, err.count("\n")) in ((0, 0), (2, 1)), err
+
+
+def test_item10_hook_install_in_a_partial_clone_fetches_nothing(tmp_path: Path, run: Run) -> None:
+    source = small_project(tmp_path / "source")
+    sh(source, "config", "uploadpack.allowFilter", "true")
+    clone = partial_clone(source, tmp_path / "clone")
+    sh(clone, "checkout", "-q", "main")  # the checkout fetches the tip's blobs, as git does
+    before = packs(clone)
+    code, out, err = run("hook", "install", clone)
+    assert (code, err) == (0, "")
+    assert out.endswith("focus cache primed from 6 classified commit(s)\n")
+    assert packs(clone) == before
 
 
 @pytest.mark.parametrize("name", SMALL_HISTORIES)
