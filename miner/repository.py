@@ -167,13 +167,13 @@ def _not_a_repository(shown_as: str, stderr: str) -> str:
     """git's "dubious ownership" refusal explained (it otherwise reads as "not a repository")."""
     if "dubious ownership" not in stderr:
         return f"not a git repository: {shown_as}"
-    owned = re.search(r"is owned by:\s*\n\s*'?(.*?)'?\s*\(", stderr)
-    owner = f" by {owned.group(1)}" if owned else ""
+    owned = re.search(r"is owned by:\s*\n\s*'?(.*?)'?\s*\(", stderr)  # git 2.45+ names them
+    owner = f"by {owned.group(1)}, not by you" if owned else "by another user than you"
     allowed = re.search(r"safe\.directory\s+'?(.*?)'?\s*$", stderr, re.MULTILINE)
     folder = allowed.group(1) if allowed else shown_as
     return (
-        f"{shown_as} is owned{owner} by another user than you, so git refuses to read it "
-        f"(safe.directory); if you trust it: git config --global --add safe.directory {folder}"
+        f"{shown_as} is owned {owner}, so git refuses to read it (safe.directory); "
+        f"if you trust it: git config --global --add safe.directory {folder}"
     )
 
 
@@ -368,31 +368,31 @@ class HooksFolder:
 
 
 def hooks_folder(repository: Path) -> HooksFolder:
-    env = git_environment(hooks=True)
-    where = subprocess.run(
-        ["git", "rev-parse", "--git-path", "hooks", "--git-common-dir", "--show-toplevel"],
-        cwd=repository,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    where = _ask_about_hooks(repository, "rev-parse", "--git-path", "hooks", "--git-common-dir")
     if where.returncode != 0:
         raise RepositoryError(f"not a git repository: {repository} ({reason(where.stderr)})")
-    lines = where.stdout.splitlines()
-    hooks, common = (_absolute(repository, line) for line in lines[:2])
-    top = _absolute(repository, lines[2]) if len(lines) > 2 else None
-    origin = subprocess.run(
-        ["git", "config", "--show-origin", "--get", "core.hooksPath"],
+    hooks, common = (_absolute(repository, line) for line in where.stdout.splitlines()[:2])
+    top = _ask_about_hooks(repository, "rev-parse", "--show-toplevel")  # fails when bare
+    inside = [common] + ([_absolute(repository, top.stdout.strip())] if top.returncode == 0 else [])
+    shared = not any(hooks == folder or folder in hooks.parents for folder in inside)
+    origin = _ask_about_hooks(repository, "config", "--show-origin", "--get", "core.hooksPath")
+    configured_in = origin.stdout.partition("\t")[0].removeprefix("file:")
+    return HooksFolder(hooks, shared, configured_in or None)
+
+
+def _ask_about_hooks(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """git with the repository's own ``core.hooksPath`` (only to learn where hooks live)."""
+    return subprocess.run(
+        ["git", *args],
         cwd=repository,
-        env=env,
+        env=git_environment(hooks=True),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
         check=False,
-    ).stdout.partition("\t")[0]
-    inside = [common] + ([top] if top is not None else [])
-    shared = not any(hooks == folder or folder in hooks.parents for folder in inside)
-    return HooksFolder(hooks, shared, origin.removeprefix("file:") or None)
+    )
 
 
 def _absolute(base: Path, path: str) -> Path:

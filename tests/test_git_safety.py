@@ -623,3 +623,18 @@ def test_item15_hook_install_into_a_shared_hooks_folder_needs_shared(
     sh(other, "config", "core.hooksPath", ".githooks")
     code, out, _ = run("hook", "install", other)
     assert code == 0 and str(other / ".githooks" / "commit-msg") in out
+
+
+def test_item11_newer_git_names_the_owner() -> None:
+    from miner.repository import _not_a_repository
+
+    stderr = (
+        "fatal: detected dubious ownership in repository at '/srv/repo'\n"
+        "'/srv/repo' is owned by:\n\talice (1000)\nbut the current user is:\n\troot (0)\n"
+        "To add an exception for this directory, call:\n\n"
+        "\tgit config --global --add safe.directory /srv/repo\n"
+    )
+    assert _not_a_repository("/srv/repo/src", stderr) == (
+        "/srv/repo/src is owned by alice, not by you, so git refuses to read it "
+        "(safe.directory); if you trust it: git config --global --add safe.directory /srv/repo"
+    )
