@@ -421,17 +421,19 @@ def test_item6_out_of_range_dates_are_read_marked_and_counted(tmp_path: Path, ru
 
 
 def partial_clone(source: Path, dest: Path, *, bare: bool = False) -> Path:
+    """A ``--filter=blob:none`` clone of ``source`` (left unchanged): no blob is downloaded."""
     sh(
         dest.parent,
-        "-c",
-        "uploadpack.allowFilter=true",
         "clone",
         "-q",
+        "--upload-pack=git -c uploadpack.allowFilter=true upload-pack",
         *(["--bare"] if bare else ["--no-checkout"]),
         "--filter=blob:none",
         f"file://{source}",
         str(dest),
     )
+    missing = sh(dest, "rev-list", "--objects", "--missing=print", "--all").splitlines()
+    assert any(line.startswith("?") for line in missing), "the clone is not partial"
     return dest
 
 
@@ -444,7 +446,6 @@ def test_item10_partial_clone_falls_back_to_exact_renames_and_never_fetches(
     tmp_path: Path, run: Run
 ) -> None:
     source = small_project(tmp_path / "source")
-    sh(source, "config", "uploadpack.allowFilter", "true")
     clone = partial_clone(source, tmp_path / "clone.git", bare=True)
     before = packs(clone)
     data = json_of(run, clone)
@@ -474,7 +475,6 @@ def test_item10_partial_clone_refuses_pydriller_and_churn_with_one_line(
     tmp_path: Path, run: Run
 ) -> None:
     source = small_project(tmp_path / "source")
-    sh(source, "config", "uploadpack.allowFilter", "true")
     clone = partial_clone(source, tmp_path / "clone.git", bare=True)
     before = packs(clone)
     code, out, err = run("analyze", clone, "--backend", "pydriller")
@@ -510,7 +510,6 @@ def test_item10_missing_blobs_in_a_damaged_copy_fall_back_to_exact_renames(
 
 def test_item10_hook_install_in_a_partial_clone_fetches_nothing(tmp_path: Path, run: Run) -> None:
     source = small_project(tmp_path / "source")
-    sh(source, "config", "uploadpack.allowFilter", "true")
     clone = partial_clone(source, tmp_path / "clone")
     sh(clone, "checkout", "-q", "main")  # the checkout fetches the tip's blobs, as git does
     before = packs(clone)
