@@ -66,6 +66,8 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
 )
 # Added unless the process may fetch: a partial clone then cannot download missing objects.
 _OFFLINE_CONFIG = (("protocol.allow", "never"),)
+# What every process that reads the analysed repository gets.
+READING_CONFIG = SAFE_CONFIG + _OFFLINE_CONFIG
 
 
 def git_environment(
@@ -85,7 +87,7 @@ def git_environment(
     env["GIT_OPTIONAL_LOCKS"] = "0"  # reading must never write the user's index
     if not network:
         env["GIT_NO_LAZY_FETCH"] = "1"
-    config = SAFE_CONFIG if network else SAFE_CONFIG + _OFFLINE_CONFIG
+    config = SAFE_CONFIG if network else READING_CONFIG
     if hooks:
         config = tuple(item for item in config if item[0] != "core.hooksPath")
     env["GIT_CONFIG_COUNT"] = str(len(config))

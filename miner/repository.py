@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from miner.errors import RepositoryError
-from miner.gitenv import git_environment, gitpython_environment, reason, redact_url
+from miner.gitenv import (
+    READING_CONFIG,
+    git_environment,
+    gitpython_environment,
+    reason,
+    redact_url,
+)
 
 PARTIAL_CLONE = "partial clone: file contents are fetched on demand, which miner never does"
 MISSING_OBJECTS = "file contents missing from the repository (damaged or incomplete copy)"
@@ -72,11 +78,14 @@ class Repository:
 
 
 def git_command(repo: Repository, *args: str) -> list[str]:
-    """``git --git-dir=... [--work-tree=...] ARGS`` for ``repo`` (run it with git_environment)."""
+    """``git -c ... --git-dir=... [--work-tree=...] ARGS`` for ``repo``. Run it with
+    :func:`git_environment`, which forces the same settings on the processes git starts; they
+    are on the command line as well so that a command run with another environment is safe."""
+    config = [item for key, value in READING_CONFIG for item in ("-c", f"{key}={value}")]
     location = [f"--git-dir={repo.git_dir}"]
     if repo.work_tree is not None:
         location.append(f"--work-tree={repo.work_tree}")
-    return ["git", *location, *args]
+    return ["git", *config, *location, *args]
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
