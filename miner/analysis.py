@@ -44,6 +44,10 @@ _DURATION = re.compile(r"^(\d+)([hdw])$")
 _DURATION_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 ProgressCallback = Callable[[int], None]
+MAILMAP_MISSING = (
+    "the .mailmap of this partial clone is not downloaded: author names and emails are shown "
+    "as committed (not mapped)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +334,8 @@ def _analyse(
     )
     if not settings.ignore_notes:
         commits = apply_notes(repo, rules, commits)
+    if repo.info.mailmap_missing:
+        notices += (MAILMAP_MISSING,)
     return build_analysis(repo.info, settings, rules, commits, counts, notices=notices)
 
 

@@ -46,6 +46,9 @@ class RepositoryInfo:
     # Why renames are detected exactly (identical content only) instead of by similarity:
     # PARTIAL_CLONE or MISSING_OBJECTS; None for a complete repository.
     exact_renames: str | None = None
+    # The mailmap git would read from a blob (``HEAD:.mailmap`` in a bare repository) is named
+    # but its content is missing (a partial clone): git is told not to read it, the report says so.
+    mailmap_missing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class Repository:
             self.info.branch,
             self.info.shallow,
             why,
+            self.info.mailmap_missing,
         )
         return Repository(info, self.git_dir, self.work_tree, self.rev)
 
@@ -81,7 +85,8 @@ def git_command(repo: Repository, *args: str) -> list[str]:
     """``git -c ... --git-dir=... [--work-tree=...] ARGS`` for ``repo``. Run it with
     :func:`git_environment`, which forces the same settings on the processes git starts; they
     are on the command line as well so that a command run with another environment is safe."""
-    config = [item for key, value in READING_CONFIG for item in ("-c", f"{key}={value}")]
+    settings = READING_CONFIG + ((("mailmap.blob", ""),) if repo.info.mailmap_missing else ())
+    config = [item for key, value in settings for item in ("-c", f"{key}={value}")]
     location = [f"--git-dir={repo.git_dir}"]
     if repo.work_tree is not None:
         location.append(f"--work-tree={repo.work_tree}")
@@ -167,8 +172,10 @@ def _locate(target: str, *, shown_as: str, rev: str | None) -> Repository:
     )
     head, branch = tip(repo, rev)
     shallow = run_in(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-    exact = PARTIAL_CLONE if is_partial_clone(repo) else None
-    info = RepositoryInfo(shown_as, git_dir_line, head, branch, shallow, exact)
+    partial = is_partial_clone(repo)
+    exact = PARTIAL_CLONE if partial else None
+    mailmap_missing = partial and _blob_missing(repo, _mailmap_blob_spec(repo))
+    info = RepositoryInfo(shown_as, git_dir_line, head, branch, shallow, exact, mailmap_missing)
     return Repository(info=info, git_dir=repo.git_dir, work_tree=work_tree, rev=rev)
 
 
@@ -305,11 +312,26 @@ def _mailmap_file(repo: Repository) -> bytes:
     return path.encode() + b"\0" + _read_no_follow(location, follow=True)
 
 
-def _mailmap_blob(repo: Repository) -> bytes:
+def _mailmap_blob_spec(repo: Repository) -> str:
     spec = run_in(repo, "config", "--get", "mailmap.blob").stdout.strip()
     if not spec and repo.work_tree is None:
         spec = "HEAD:.mailmap"  # git's default in a bare repository
+    return spec
+
+
+def _blob_missing(repo: Repository, spec: str) -> bool:
+    """Whether ``spec`` (``REV:PATH``) names a blob whose content is not in the repository.
+    Resolving the name reads only trees, so it never fetches."""
     if not spec:
+        return False
+    # no ^{blob}: peeling reads the object, which is what may be missing
+    sha = run_in(repo, "rev-parse", "-q", "--verify", spec).stdout.strip()
+    return bool(sha) and run_in(repo, "cat-file", "-e", sha).returncode != 0
+
+
+def _mailmap_blob(repo: Repository) -> bytes:
+    spec = _mailmap_blob_spec(repo)
+    if not spec or repo.info.mailmap_missing:
         return b""
     blob = subprocess.run(
         git_command(repo, "cat-file", "blob", spec),
@@ -346,6 +368,11 @@ def read_tracked_file(repo: Repository, path: str) -> bytes | None:
         return candidate.read_bytes() if candidate.is_file() else None
     if repo.info.head is None:
         return None
+    if _blob_missing(repo, f"{repo.info.head}:{path}"):
+        raise RepositoryError(
+            f"{path} is in the analysed commit, but its content is missing from this "
+            f"repository ({repo.info.exact_renames or MISSING_OBJECTS}): pass --rules FILE"
+        )
     blob = subprocess.run(
         git_command(repo, "cat-file", "blob", f"{repo.info.head}:{path}"),
         cwd=repo.git_dir,

@@ -419,13 +419,16 @@ def test_item6_out_of_range_dates_are_read_marked_and_counted(tmp_path: Path, ru
 # -- item 10: partial clones and missing blobs ----------------------------------------------
 
 
+FILTERING_UPLOAD_PACK = "git -c uploadpack.allowFilter=true upload-pack"
+
+
 def partial_clone(source: Path, dest: Path, *, bare: bool = False) -> Path:
     """A ``--filter=blob:none`` clone of ``source`` (left unchanged): no blob is downloaded."""
     sh(
         dest.parent,
         "clone",
         "-q",
-        "--upload-pack=git -c uploadpack.allowFilter=true upload-pack",
+        f"--upload-pack={FILTERING_UPLOAD_PACK}",
         *(["--bare"] if bare else ["--no-checkout"]),
         "--filter=blob:none",
         f"file://{source}",
@@ -636,3 +639,27 @@ def test_item11_newer_git_names_the_owner() -> None:
         "/srv/repo/src is owned by alice, not by you, so git refuses to read it "
         "(safe.directory); if you trust it: git config --global --add safe.directory /srv/repo"
     )
+
+
+def test_item10_bare_partial_clone_with_mailmap_and_rules_at_the_tip(
+    tmp_path: Path, run: Run
+) -> None:
+    source = small_project(tmp_path / "source")
+    commit(source, {".mailmap": "Ann Lee <ann@example.com>\n"}, "Add mailmap", day=8)
+    clone = partial_clone(source, tmp_path / "clone.git", bare=True)
+    before = packs(clone)
+    data = json_of(run, clone)
+    assert data["summary"]["commits_total"] == 7  # type: ignore[index]
+    assert "author names and emails are shown as committed" in data["warnings"][0]  # type: ignore[index]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("extends: default\n")
+    commit(source, {".miner/phase_rules.yaml": "extends: default\n"}, "Add rules", day=9)
+    sh(clone, "fetch", "-q", f"--upload-pack={FILTERING_UPLOAD_PACK}", "origin", "main:main")
+    code, out, err = run("analyze", clone)
+    assert (code, out) == (2, "")
+    assert err == (
+        "miner: error: .miner/phase_rules.yaml is in the analysed commit, but its content is "
+        f"missing from this repository ({PARTIAL_CLONE}): pass --rules FILE\n"
+    )
+    assert run("analyze", clone, "--rules", rules)[0] == 0
+    assert len(packs(clone)) == len(before) + 1  # only our own fetch added a pack
