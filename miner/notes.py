@@ -186,10 +186,22 @@ def _read_note_texts(repo: Repository) -> dict[str, str]:
     ]
     if not pairs:
         return {}
-    batch = _git(
-        repo, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob, _ in pairs).encode()
-    )
+    try:
+        batch = _git(
+            repo, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob, _ in pairs).encode()
+        )
+    except RepositoryError as error:  # git < 2.44 tries to fetch a missing blob, and fails
+        if "could not fetch" not in str(error) and "unable to read" not in str(error):
+            raise
+        raise _missing_note(str(error).rpartition(": ")[2]) from None
     return {commit: text for (_, commit), text in zip(pairs, _batch_contents(batch), strict=True)}
+
+
+def _missing_note(detail: str) -> RepositoryError:
+    return RepositoryError(
+        f"notes under {NOTES_REF} are missing from the repository ({detail}; a partial clone "
+        "fetches notes without their content): pass --ignore-notes to classify without them"
+    )
 
 
 def _batch_contents(output: bytes) -> Iterator[str]:
@@ -197,7 +209,10 @@ def _batch_contents(output: bytes) -> Iterator[str]:
     position = 0
     while position < len(output):
         header_end = output.index(b"\n", position)
-        size = int(output[position:header_end].split()[2])
+        header = output[position:header_end].split()
+        if len(header) < 3:  # "<sha> missing": a partial clone fetched the notes without blobs
+            raise _missing_note(header[0].decode("ascii", "replace"))
+        size = int(header[2])
         start = header_end + 1
         yield output[start : start + size].decode("utf-8", "replace")
         position = start + size + 1

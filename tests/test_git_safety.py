@@ -663,3 +663,21 @@ def test_item10_bare_partial_clone_with_mailmap_and_rules_at_the_tip(
     )
     assert run("analyze", clone, "--rules", rules)[0] == 0
     assert len(packs(clone)) == len(before) + 1  # only our own fetch added a pack
+
+
+def test_item10_notes_fetched_into_a_partial_clone_without_their_blobs(
+    tmp_path: Path, run: Run
+) -> None:
+    source = small_project(tmp_path / "source")
+    assert run("tag", source)[0] == 0
+    clone = partial_clone(source, tmp_path / "clone.git", bare=True)
+    fetch = f"--upload-pack={FILTERING_UPLOAD_PACK}"
+    sh(clone, "fetch", "-q", fetch, "origin", "refs/notes/mlops:refs/notes/mlops")
+    before = packs(clone)
+    code, out, err = run("analyze", clone)
+    assert (code, out) == (2, "")
+    assert err.startswith("miner: error: notes under refs/notes/mlops are missing from the ")
+    assert err.endswith("pass --ignore-notes to classify without them\n")
+    assert err.count("\n") == 1
+    assert run("analyze", clone, "--ignore-notes")[0] == 0
+    assert packs(clone) == before
