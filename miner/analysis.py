@@ -29,6 +29,7 @@ from miner.history import (
     open_repository,
     read_tracked_file,
     resolve_revision,
+    with_exact_renames_if_needed,
     with_progress,
 )
 from miner.matrices import Matrices, build_matrices
@@ -48,6 +49,10 @@ MAX_WINDOW_COMMITS = 1_000_000
 MAX_WINDOW_DAYS = 36_525  # 100 years
 
 ProgressCallback = Callable[[int], None]
+MAILMAP_MISSING = (
+    "the .mailmap of this partial clone is not downloaded: author names and emails are shown "
+    "as committed (not mapped)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,9 @@ class AnalysisOptions:
     # Where settings came from (``miner.settings``): shown in the report header; the values
     # themselves are in the fields above.
     settings: str | None = None
+    # Classify by trailers and rules only: phases stored as git notes by `miner tag` (which
+    # otherwise win over the rules) are not read.
+    ignore_notes: bool = False
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -240,6 +248,7 @@ class Analysis:
             "authors_excluded": self.counts.authors_excluded,
             "paths_excluded": self.counts.paths_excluded,
             "classified_by": dict(sorted(by_source.items())),
+            "dates_out_of_range": sum(bool(c.record.anomalies) for c in self.commits),
             "revisit_events": len(events),
             "revisit_rate": len(events) / len(classified) if classified else None,
             "backward_revisit_events": sum(e.direction == "backward" for e in events),
@@ -287,10 +296,19 @@ class Analysis:
         values["rules_hash"] = self.rules.digest
         values["exclude_authors"] = list(self.options.author_patterns)
         values["include"] = list(self.options.include)
+        values["notes"] = "ignored" if self.options.ignore_notes else "used"
+        values["renames"] = _renames(self.repository)
         values["exclude"] = list(self.options.exclude)
-        del values["include_bots"]
+        del values["include_bots"], values["ignore_notes"]
         del values["cache"], values["use_cache"], values["backend"], values["settings"]
         return values
+
+
+def _renames(repository: RepositoryInfo) -> str:
+    """How renames were detected, for the report header and the JSON options."""
+    if repository.exact_renames is None:
+        return "by similarity (git -M)"
+    return f"exact only (identical content; git -M100%): {repository.exact_renames}"
 
 
 def analyze(
@@ -334,10 +352,14 @@ def _analyse(
     rules = repository_rules(repo, settings.rules)
     if settings.min_share is not None:
         rules = rules.with_min_share(settings.min_share)
-    commits, counts, notices = _mine_commits(repo, rules, settings, progress)
-    return build_analysis(
-        repo.info, settings, rules, apply_notes(repo, rules, commits), counts, notices=notices
+    (commits, counts, notices), repo = with_exact_renames_if_needed(
+        repo, lambda source: _mine_commits(source, rules, settings, progress)
     )
+    if not settings.ignore_notes:
+        commits = apply_notes(repo, rules, commits)
+    if repo.info.mailmap_missing:
+        notices += (MAILMAP_MISSING,)
+    return build_analysis(repo.info, settings, rules, commits, counts, notices=notices)
 
 
 def _mine_commits(
@@ -514,8 +536,12 @@ def build_analysis(
     analysed = tuple(
         AnalysedCommit(record, c, *focus.get(record.sha, (None, None))) for record, c in commits
     )
-    warnings = notices + tuple(
-        f"{record.sha[:12]}: {warning}" for record, c in commits for warning in c.warnings
+    warnings = (
+        notices
+        + tuple(
+            f"{record.sha[:12]}: {anomaly}" for record, _ in commits for anomaly in record.anomalies
+        )
+        + tuple(f"{record.sha[:12]}: {warning}" for record, c in commits for warning in c.warnings)
     )
     return Analysis(
         repository=repository,

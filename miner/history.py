@@ -21,20 +21,68 @@ string. Messages lose their trailing newlines and nothing else.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from pathlib import Path
-from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import IO, Any, TypeVar
 
 from miner.errors import RepositoryError, UsageError
+from miner.gitdates import parse_git_date
+from miner.gitenv import SAFE_CONFIG, git_environment, gitpython_environment, redact_url, run_git
+from miner.gitenv import reason as _reason
+from miner.repository import (
+    MISSING_OBJECTS,
+    PARTIAL_CLONE,
+    Repository,
+    RepositoryInfo,
+    history_view,
+    is_shallow,
+    is_url,
+    open_repository,
+    read_tracked_file,
+    resolve_revision,
+)
+from miner.repository import check_not_option as _check_not_option
+from miner.repository import git_command as _git_command
+from miner.repository import run_in as _run_in
+from miner.repository import tip as _tip
+
+# Opening a repository and running git live in miner.repository and miner.gitenv; what they
+# offer the rest of the program is imported from here, the history stage's one front door.
+__all__ = [
+    "BACKENDS",
+    "MISSING_OBJECTS",
+    "PARTIAL_CLONE",
+    "SAFE_CONFIG",
+    "CommitRecord",
+    "FileChange",
+    "HistoryOptions",
+    "Repository",
+    "RepositoryInfo",
+    "count_commits",
+    "decode_path",
+    "git_environment",
+    "history_view",
+    "is_shallow",
+    "is_url",
+    "iter_commits",
+    "iter_commits_pydriller",
+    "log_command",
+    "open_repository",
+    "parse_log",
+    "read_commits",
+    "read_tracked_file",
+    "redact_url",
+    "resolve_revision",
+    "rev_list",
+    "run_git",
+    "with_exact_renames_if_needed",
+    "with_progress",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +111,8 @@ class CommitRecord:
     committed_at: datetime
     message: str
     files: tuple[FileChange, ...]
+    # What had to be changed to read the commit (a date out of range: miner.gitdates)
+    anomalies: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:
@@ -93,309 +143,11 @@ class HistoryOptions:
     backend: str = "git"
 
 
-@dataclass(frozen=True, slots=True)
-class RepositoryInfo:
-    """What the report says about the analysed repository."""
-
-    path: str  # what the user gave (path or URL), shown as given
-    git_dir: str
-    head: str | None  # sha of the analysed tip; None for a repository with no commits
-    branch: str | None  # symbolic branch name or None when detached / not applicable
-    shallow: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Repository:
-    """An opened repository: where git finds it, and what the report says about it.
-
-    ``rev`` is the revision the repository was opened with; :func:`iter_commits` and
-    :func:`count_commits` use it when their options name no revision.
-    """
-
-    info: RepositoryInfo
-    git_dir: Path
-    work_tree: Path | None
-    rev: str | None = None
-
-
-# -- the environment and command line of every git process we start ---------------------------
-
-# Inherited GIT_* variables we keep: where the user's own config and git's helpers live, and how
-# to reach remotes. Everything else (GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE, GIT_OBJECT_DIRECTORY,
-# GIT_CONFIG_PARAMETERS, ... as set inside a hook) would point git at the wrong repository.
-_KEPT_GIT_VARIABLES = frozenset(
-    {
-        "GIT_CONFIG_GLOBAL",
-        "GIT_CONFIG_SYSTEM",
-        "GIT_CONFIG_NOSYSTEM",
-        "GIT_EXEC_PATH",
-        "GIT_CEILING_DIRECTORIES",
-        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-        "GIT_SSH",
-        "GIT_SSH_COMMAND",
-        "GIT_SSH_VARIANT",
-        "GIT_SSL_CAINFO",
-        "GIT_SSL_CAPATH",
-    }
-)
-
-# Configuration a repository could set to run code (signature checks, external diff drivers,
-# textconv filters, fsmonitor hooks) or to change what we parse (paths relative to a folder, a
-# hidden root commit, a custom file order, hidden submodules). Passed on every git call.
-_SAFE_CONFIG = (
-    "log.showSignature=false",
-    "log.showRoot=true",
-    "core.quotePath=false",
-    "diff.external=",
-    "core.fsmonitor=false",
-    "diff.relative=false",
-    "diff.ignoreSubmodules=none",
-)
-
 _MARKER = b"\x1eminer-commit"
 # sha, parents, mailmapped author name and email, author and committer dates, raw message.
 _FORMAT = "--format=\x1eminer-commit%x00%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cI%x00%B%x00"
 _HEADER_FIELDS = 7
 _CHUNK = 1 << 20
-
-
-def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of every git process we run: ``base`` (default: ours) minus ``GIT_*``
-    variables other than a safe few, with credential prompts disabled."""
-    source = os.environ if base is None else base
-    env = {
-        name: value
-        for name, value in source.items()
-        if not name.startswith("GIT_") or name in _KEPT_GIT_VARIABLES
-    }
-    env["GIT_TERMINAL_PROMPT"] = "0"  # a URL that needs a password fails instead of asking
-    env["GIT_OPTIONAL_LOCKS"] = "0"  # reading must never write the user's index
-    return env
-
-
-def run_git(
-    args: Sequence[str],
-    *,
-    cwd: Path | None,
-    env: Mapping[str, str] | None = None,
-    stdin: bytes = b"",
-    options: Sequence[str] = (),
-) -> bytes:
-    """Stdout of ``git OPTIONS ARGS`` (environment: ``env``, else :func:`git_environment`);
-    a failure is a RepositoryError naming the subcommand and git's last error line."""
-    result = subprocess.run(
-        ["git", *options, *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else git_environment(),
-        input=stdin,
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RepositoryError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
-    return result.stdout
-
-
-def _git_command(repo: Repository, *args: str) -> list[str]:
-    location = [f"--git-dir={repo.git_dir}"]
-    if repo.work_tree is not None:
-        location.append(f"--work-tree={repo.work_tree}")
-    config = [item for setting in _SAFE_CONFIG for item in ("-c", setting)]
-    return ["git", *config, *location, *args]
-
-
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env=git_environment(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        check=False,
-    )
-
-
-def _run_in(repo: Repository, *args: str) -> subprocess.CompletedProcess[str]:
-    return _run(_git_command(repo, *args), repo.work_tree or repo.git_dir)
-
-
-# -- opening a repository -------------------------------------------------------------------------
-
-_SCP_LIKE = re.compile(r"^[^/:]+@[^/:]+:")
-_URL_SCHEMES = ("file", "http", "https", "ssh", "git", "git+ssh", "ssh+git")
-
-
-def is_url(target: str) -> bool:
-    """True for what git clones as a remote: ``scheme://...`` or scp-like ``user@host:path``."""
-    scheme, separator, _ = target.partition("://")
-    if separator:
-        return scheme.lower() in _URL_SCHEMES
-    return bool(_SCP_LIKE.match(target)) and not Path(target).exists()
-
-
-@contextlib.contextmanager
-def open_repository(target: str, *, rev: str | None = None) -> Iterator[Repository]:
-    """Open a work tree (or any folder inside one), a bare repository, or a URL.
-
-    A URL is cloned (bare) into a temporary folder that is removed on exit. ``rev`` (a branch,
-    revision or range) is validated here and its tip recorded as ``info.head``.
-    Raises :class:`RepositoryError` with a one-line message.
-    """
-    _check_not_option("revision", rev)
-    if is_url(target):
-        with tempfile.TemporaryDirectory(prefix="miner-clone-") as scratch:
-            clone = Path(scratch) / "repository.git"
-            _clone(target, clone)
-            yield _locate(str(clone), shown_as=target, rev=rev)
-    else:
-        yield _locate(target, shown_as=target, rev=rev)
-
-
-def _check_not_option(what: str, value: str | None) -> None:
-    # A value starting with '-' would be read by git as an option; nothing valid starts so.
-    if value is not None and (value.startswith("-") or not value.strip()):
-        raise RepositoryError(f"invalid {what}: {value!r}")
-
-
-def _locate(target: str, *, shown_as: str, rev: str | None) -> Repository:
-    folder = Path(target)
-    if not folder.is_dir():
-        raise RepositoryError(f"not a git repository: {shown_as}")
-    probe = _run(["git", "rev-parse", "--absolute-git-dir", "--is-inside-work-tree"], cwd=folder)
-    if probe.returncode != 0:
-        raise RepositoryError(f"not a git repository: {shown_as}")
-    git_dir_line, inside_work_tree = probe.stdout.splitlines()[:2]
-    work_tree = None
-    if inside_work_tree == "true":
-        top = _run(["git", "rev-parse", "--show-toplevel"], cwd=folder)
-        work_tree = Path(top.stdout.rstrip("\n"))
-    repo = Repository(
-        info=RepositoryInfo(shown_as, git_dir_line, None, None, False),
-        git_dir=Path(git_dir_line),
-        work_tree=work_tree,
-        rev=rev,
-    )
-    head, branch = _tip(repo, rev)
-    shallow = _run_in(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-    info = RepositoryInfo(shown_as, git_dir_line, head, branch, shallow)
-    return Repository(info=info, git_dir=repo.git_dir, work_tree=work_tree, rev=rev)
-
-
-_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-
-
-def _tip(repo: Repository, rev: str | None) -> tuple[str | None, str | None]:
-    """The analysed tip's sha and branch name; (None, branch) for a repository with no commits."""
-    if rev is None:
-        head = _run_in(repo, "rev-parse", "-q", "--verify", "HEAD^{commit}")
-        branch = _run_in(repo, "symbolic-ref", "-q", "--short", "HEAD").stdout.strip() or None
-        return (head.stdout.strip() or None), branch
-    parsed = _run_in(repo, "rev-parse", "--symbolic-full-name", "--end-of-options", rev, "--")
-    resolved = _run_in(repo, "rev-parse", "--end-of-options", rev, "--")
-    tips = [line for line in resolved.stdout.split() if _SHA.match(line)]
-    if resolved.returncode != 0 or not tips:
-        raise RepositoryError(f"unknown revision or branch: {rev}")
-    # an annotated tag names a tag object: the tip is the commit it points to
-    tip = _run_in(repo, "rev-parse", "-q", "--verify", f"{tips[0]}^{{commit}}").stdout.strip()
-    if not tip:
-        raise RepositoryError(f"not a commit: {rev}")
-    branches = [line for line in parsed.stdout.split() if line.startswith("refs/heads/")]
-    branch = branches[0].removeprefix("refs/heads/") if len(branches) == 1 else None
-    return tip, branch
-
-
-def resolve_revision(repo: Repository, rev: str) -> str:
-    """The full sha of the one commit ``rev`` names (a sha prefix, branch, tag, ``HEAD~2``...)."""
-    _check_not_option("revision", rev)
-    result = _run_in(repo, "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}")
-    if result.returncode != 0:
-        raise RepositoryError(f"unknown revision: {rev}")
-    return result.stdout.strip()
-
-
-def _clone(url: str, dest: Path) -> None:
-    import git  # GitPython costs ~80 ms to import: only a URL pays for it
-
-    try:
-        git.Repo.clone_from(url, dest, env=_clone_environment(dest), bare=True, quiet=True)
-    except git.GitCommandError as error:
-        raise RepositoryError(
-            f"cannot clone {redact_url(url)}: {_reason(str(error.stderr))}"
-        ) from None
-
-
-def _clone_environment(dest: Path) -> dict[str, str]:
-    """:func:`git_environment` for GitPython, which can only add to ``os.environ``.
-
-    GitPython starts from our whole environment, so every inherited ``GIT_*`` variable
-    :func:`git_environment` drops is overridden instead: the repository-location ones with the
-    values git would use anyway for a bare clone at ``dest`` (empty values are invalid there), all
-    others with the empty string. Without this a clone run inside a hook would write its objects
-    into the hook's repository.
-    """
-    env = git_environment()
-    bare_defaults = {
-        "GIT_DIR": str(dest),
-        "GIT_COMMON_DIR": str(dest),
-        "GIT_OBJECT_DIRECTORY": str(dest / "objects"),
-        "GIT_WORK_TREE": str(dest),
-    }
-    for name in os.environ:
-        if name.startswith("GIT_") and name not in env:
-            env[name] = bare_defaults.get(name, "")
-    if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"  # never ask for a password or host key
-    return env
-
-
-def redact_url(url: str) -> str:
-    """The URL without its user information (a user name can be a token, as in
-    ``https://TOKEN@host/...``), so no output, error or stored record ever shows a credential.
-    Every place that shows or stores a URL goes through here."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-def _reason(stderr: str) -> str:
-    """git's own first ``fatal:``/``error:`` line (else its last line), without the prefix."""
-    # GitPython wraps stderr as "  stderr: 'fatal: ...'"
-    lines = [line.strip().removeprefix("stderr:").strip(" '") for line in stderr.splitlines()]
-    lines = [line for line in lines if line]
-    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    reason = (fatal or lines or ["git failed"])[0]
-    return reason.removeprefix("fatal:").removeprefix("error:").strip()
-
-
-def read_tracked_file(repo: Repository, path: str) -> bytes | None:
-    """A file of the analysed repository: from the work tree, or (bare/cloned) from the tip.
-
-    Used to find repository-local configuration such as ``.miner/phase_rules.yaml``.
-    """
-    if repo.work_tree is not None:
-        candidate = repo.work_tree / path
-        return candidate.read_bytes() if candidate.is_file() else None
-    if repo.info.head is None:
-        return None
-    blob = subprocess.run(
-        _git_command(repo, "cat-file", "blob", f"{repo.info.head}:{path}"),
-        cwd=repo.git_dir,
-        env=git_environment(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        check=False,
-    )
-    return blob.stdout if blob.returncode == 0 else None
-
-
-def is_shallow(repo: Repository) -> bool:
-    """Whether the repository is a shallow clone (its oldest commits are missing)."""
-    return repo.info.shallow
 
 
 # -- reading commits ------------------------------------------------------------------------------
@@ -407,6 +159,7 @@ def _revision_arguments(repo: Repository, options: HistoryOptions) -> list[str] 
     _check_not_option("revision", rev)
     _check_not_option("--since date", options.since)
     _check_not_option("--until date", options.until)
+    _check_readable(repo, options)
     if rev is None:
         if repo.info.head is None:
             return None
@@ -421,6 +174,49 @@ def _revision_arguments(repo: Repository, options: HistoryOptions) -> list[str] 
     if options.first_parent:
         filters.append("--first-parent")
     return [*filters, "--end-of-options", rev, "--"]
+
+
+_T = TypeVar("_T")
+
+
+class MissingObjectsError(RepositoryError):
+    """git could not read an object (a blob, when detecting renames by similarity)."""
+
+
+# git's words for an object it cannot read: a damaged copy, or a partial clone's missing blob
+_MISSING_OBJECT = re.compile(r"unable to read [0-9a-f]{7,}|could not fetch [0-9a-f]{7,}")
+
+
+def _check_readable(repo: Repository, options: HistoryOptions) -> None:
+    """Refuse what needs file contents a repository lacks (one line, never a crash)."""
+    why = repo.info.exact_renames
+    if why is None:
+        return
+    if options.churn:
+        raise RepositoryError(
+            f"--churn counts changed lines, which needs file contents this repository lacks "
+            f"({why}); run without --churn"
+        )
+    if options.backend == "pydriller":
+        raise RepositoryError(
+            f"--backend pydriller reads file contents, which this repository lacks ({why}); "
+            "use the default backend (--backend git)"
+        )
+
+
+def with_exact_renames_if_needed(
+    repo: Repository, read: Callable[[Repository], _T]
+) -> tuple[_T, Repository]:
+    """``read(repo)``; when that fails on an object git cannot read (a damaged or incomplete
+    copy), ``read`` again with exact renames only, which reads no blob. Returns the result and
+    the repository it was read from (its ``info.exact_renames`` says why, for the report)."""
+    try:
+        return read(repo), repo
+    except MissingObjectsError:
+        if repo.info.exact_renames is not None:
+            raise
+        exact = repo.with_exact_renames(MISSING_OBJECTS)
+        return read(exact), exact
 
 
 def with_progress(
@@ -458,7 +254,8 @@ def log_command(repo: Repository, options: HistoryOptions, revision: list[str]) 
         "--no-textconv",
         "--no-relative",
         "--encoding=UTF-8",
-        "-M",
+        # exact renames (identical content) compare object ids only: no blob is read
+        "-M" if repo.info.exact_renames is None else "-M100%",
         "-O/dev/null",  # no diff.orderFile: paths in git's own order
         *diff,
         *merges,
@@ -496,14 +293,14 @@ def iter_commits(repo: Repository, options: HistoryOptions) -> Iterator[CommitRe
         try:
             yield from parse_log(_read_chunks(process.stdout))
         except ValueError:
-            _raise_if_failed(process, stderr)
+            _raise_if_failed(repo, process, stderr)
             raise
         finally:
             if process.poll() is None:
                 process.kill()  # the consumer stopped early: do not wait for the whole history
             process.stdout.close()
             process.wait()
-        _raise_if_failed(process, stderr)
+        _raise_if_failed(repo, process, stderr)
 
 
 def _read_chunks(stream: IO[bytes]) -> Iterator[bytes]:
@@ -512,11 +309,17 @@ def _read_chunks(stream: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def _raise_if_failed(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+def _raise_if_failed(repo: Repository, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
     if process.wait() != 0:
         stderr.seek(0)
-        message = stderr.read().decode("utf-8", "replace")
-        raise RepositoryError(f"git log failed: {_reason(message)}")
+        _raise_log_error(repo, stderr.read().decode("utf-8", "replace"))
+
+
+def _raise_log_error(repo: Repository, message: str) -> None:
+    error = f"git log failed: {_reason(message)}"
+    if repo.info.exact_renames is None and _MISSING_OBJECT.search(message):
+        raise MissingObjectsError(error)
+    raise RepositoryError(error)
 
 
 # -- the pure parser ------------------------------------------------------------------------------
@@ -627,15 +430,18 @@ class _PendingCommit:
 
     def finish(self) -> CommitRecord:
         sha, parents, name, email, authored, committed, message = self.header
+        authored_at, author_anomaly = parse_git_date(authored, "author date")
+        committed_at, committer_anomaly = parse_git_date(committed, "committer date")
         return CommitRecord(
             sha=sha.decode("ascii"),
             parents=tuple(parents.decode("ascii").split()),
             author=_decode_text(name),
             email=_decode_text(email),
-            authored_at=datetime.fromisoformat(authored.decode("ascii")),
-            committed_at=datetime.fromisoformat(committed.decode("ascii")),
+            authored_at=authored_at,
+            committed_at=committed_at,
             message=_decode_text(message).rstrip("\n"),
             files=tuple(self._file_changes()),
+            anomalies=tuple(a for a in (author_anomaly, committer_anomaly) if a is not None),
         )
 
     def _file_changes(self) -> Iterator[FileChange]:
@@ -692,7 +498,19 @@ def iter_commits_pydriller(repo: Repository, options: HistoryOptions) -> Iterato
         raise RepositoryError(f"git rev-list failed: {_reason(listing.stderr)}")
     reader = _open_pydriller(repo)
     for sha in listing.stdout.split():
-        yield _pydriller_record(reader.get_commit(sha), churn=options.churn)
+        try:
+            record = _pydriller_record(reader.get_commit(sha), churn=options.churn)
+        except Exception as error:  # GitPython's and PyDriller's errors have no common base
+            raise RepositoryError(
+                f"--backend pydriller cannot read commit {sha[:12]}: {_one_line(error)}; "
+                "the default backend (--backend git) reads it"
+            ) from None
+        yield record
+
+
+def _one_line(error: BaseException) -> str:
+    # GitCommandError spreads over lines; reason() picks git's own fatal line from them
+    return _reason(str(error))[:200] if str(error).strip() else type(error).__name__
 
 
 def _open_pydriller(repo: Repository) -> Any:
@@ -706,6 +524,11 @@ def _open_pydriller(repo: Repository) -> Any:
         conf = Conf({"path_to_repo": location, "use_mailmap": True})
         reader = Git(location, conf)
         conf.set_value("git", reader)
+        # every git process GitPython starts for PyDriller gets our safe configuration
+        work_tree = None if repo.work_tree is None else str(repo.work_tree)
+        reader.repo.git.update_environment(
+            **gitpython_environment(str(repo.git_dir), work_tree, network=False)
+        )
         return reader
     finally:
         if saved is not None and config.read_bytes() != saved:
@@ -781,6 +604,5 @@ def read_commits(
         )
         if result.returncode != 0:
             stderr.seek(0)
-            lines = stderr.read().decode("utf-8", "replace").strip().splitlines()
-            raise RepositoryError(f"git log failed: {lines[-1] if lines else 'no output'}")
+            _raise_log_error(repo, stderr.read().decode("utf-8", "replace"))
     yield from parse_log([result.stdout])

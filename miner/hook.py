@@ -75,9 +75,9 @@ _DECIMALS_SCALE = 1e9 / _QUANTUM
 
 def hooks_dir(repository: Path) -> Path:
     """The folder git runs hooks from: honours ``core.hooksPath`` and linked worktrees."""
-    out = _git(["rev-parse", "--git-path", "hooks"], cwd=repository, clean=True)
-    path = Path(out.strip())
-    return path if path.is_absolute() else (repository / path).resolve()
+    from miner.repository import hooks_folder
+
+    return hooks_folder(repository).path
 
 
 def install(
@@ -87,16 +87,28 @@ def install(
     strict: bool = False,
     force: bool = False,
     python: str | None = None,
+    shared: bool = False,
 ) -> list[str]:
     """Install the hook for ``stages``; returns one line per action taken.
 
     A hook of the user's is moved to ``<hook>.legacy`` and run first by ours (its exit code
     respected). A second foreign hook when ``.legacy`` is taken is an error unless ``force``:
-    then the old ``.legacy`` is kept as ``.legacy.<n>``. Nothing is ever deleted.
+    then the old ``.legacy`` is kept as ``.legacy.<n>``. Nothing is ever deleted. A hooks
+    folder shared with other repositories (``core.hooksPath`` outside this one) is only written
+    with ``shared``: the hook would tag, or with ``strict`` reject, their commits too.
     """
+    from miner.repository import hooks_folder
+
     if strict and "commit-msg" not in stages:
         raise UsageError("--strict applies to the commit-msg stage")
-    folder = hooks_dir(repository)
+    where = hooks_folder(repository)
+    if where.shared and not shared:
+        origin = f" (core.hooksPath, set in {where.configured_in})" if where.configured_in else ""
+        raise UsageError(
+            f"the hooks folder {where.path}{origin} is outside this repository, so its hooks "
+            "run for every repository that uses it: pass --shared to install there anyway"
+        )
+    folder = where.path
     folder.mkdir(parents=True, exist_ok=True)
     interpreter = python or sys.executable
     return [
@@ -734,9 +746,12 @@ def _classified(
     context: _Context, revision: str, classifier: Classifier
 ) -> Iterator[Classification]:
     from miner.history import HistoryOptions, Repository, RepositoryInfo, iter_commits
+    from miner.repository import PARTIAL_CLONE, is_partial_clone
 
     info = RepositoryInfo(str(context.top), str(context.git_dir), None, None, False)
     repo = Repository(info=info, git_dir=context.git_dir, work_tree=context.top, rev=None)
+    if is_partial_clone(repo):  # similarity renames would need blobs it never fetches
+        repo = repo.with_exact_renames(PARTIAL_CLONE)
     for commit in iter_commits(repo, HistoryOptions(rev=revision)):
         if not commit.is_merge:
             yield classifier.classify(commit.message, commit.files)

@@ -18,13 +18,21 @@ commits in one process instead of one ``git notes add`` each).
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from miner.classify import Classifier
 from miner.errors import RepositoryError
-from miner.history import HistoryOptions, Repository, git_environment, iter_commits, run_git
+from miner.history import (
+    HistoryOptions,
+    Repository,
+    git_environment,
+    iter_commits,
+    run_git,
+    with_exact_renames_if_needed,
+)
 from miner.rules import Rules
 
 NOTES_REF = "refs/notes/mlops"
@@ -52,6 +60,8 @@ class TagSummary:
     by_trailer: int
     unclassified: int
     merges: int
+    authors_excluded: int = 0  # bots and --exclude-author matches: analyze skips them too
+    exact_renames: str | None = None  # why renames were detected exactly (objects missing)
 
 
 def note_text(labels: tuple[str, ...], rules_digest: str) -> str:
@@ -75,17 +85,47 @@ def read_notes(repo: Repository) -> dict[str, tuple[str, ...]]:
     }
 
 
-def tag_history(repo: Repository, rules: Rules, *, rev: str | None = None) -> TagSummary:
-    """Classify the commits of ``rev`` (default: the repository's) and store notes for them."""
+def tag_history(
+    repo: Repository,
+    rules: Rules,
+    *,
+    rev: str | None = None,
+    exclude_authors: Sequence[str] = (),
+) -> TagSummary:
+    """Classify the commits of ``rev`` (default: the repository's) and store notes for them.
+
+    Commits whose ``Name <email>`` matches one of ``exclude_authors`` (regexes: the bots and
+    authors ``analyze`` leaves out) get no note, so tagging labels exactly what analysis counts.
+    """
     existing = _read_note_texts(repo)
+    authors = re.compile("|".join(f"(?:{p})" for p in exclude_authors)) if exclude_authors else None
+    (counts, pending), read_from = with_exact_renames_if_needed(
+        repo, lambda source: _classify_range(source, rules, rev, authors, existing)
+    )
+    if pending:
+        _write_notes(repo, pending, rules)
+    return TagSummary(written=len(pending), exact_renames=read_from.info.exact_renames, **counts)
+
+
+def _classify_range(
+    repo: Repository,
+    rules: Rules,
+    rev: str | None,
+    authors: re.Pattern[str] | None,
+    existing: Mapping[str, str],
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Counts for :class:`TagSummary` and the notes to write (sha -> text)."""
     classifier = Classifier(rules)
-    counts = dict.fromkeys(("commits", "unchanged", "kept", "by_trailer", "unclassified"), 0)
-    counts["merges"] = 0
+    names = ("commits", "unchanged", "kept", "by_trailer", "unclassified", "merges")
+    counts = dict.fromkeys((*names, "authors_excluded"), 0)
     pending: dict[str, str] = {}
     for commit in iter_commits(repo, HistoryOptions(rev=rev)):
         counts["commits"] += 1
         if commit.is_merge:
             counts["merges"] += 1
+            continue
+        if authors is not None and authors.search(f"{commit.author} <{commit.email}>"):
+            counts["authors_excluded"] += 1
             continue
         classification = classifier.classify(commit.message, commit.files)
         if classification.source == "trailer":
@@ -99,9 +139,7 @@ def tag_history(repo: Repository, rules: Rules, *, rev: str | None = None) -> Ta
                 pending[commit.sha] = text
             else:
                 counts[outcome] += 1
-    if pending:
-        _write_notes(repo, pending, rules)
-    return TagSummary(written=len(pending), **counts)
+    return counts, pending
 
 
 def _outcome(current: str | None, wanted: str) -> str:
@@ -127,8 +165,15 @@ def _git(
 def _notes_tip(repo: Repository) -> str | None:
     try:
         return _git(repo, "rev-parse", "-q", "--verify", f"{NOTES_REF}^{{commit}}").decode().strip()
-    except RepositoryError:  # no notes yet
-        return None
+    except RepositoryError:
+        pass
+    named = _git(repo, "for-each-ref", "--format=%(objectname)", NOTES_REF).decode().strip()
+    if named:  # the ref exists but its commit does not: notes would silently vanish
+        raise RepositoryError(
+            f"{NOTES_REF} is commit {named[:12]}, which is missing from the repository "
+            "(damaged or incomplete copy): its notes cannot be read"
+        ) from None
+    return None  # no notes yet
 
 
 def _read_note_texts(repo: Repository) -> dict[str, str]:
@@ -141,10 +186,22 @@ def _read_note_texts(repo: Repository) -> dict[str, str]:
     ]
     if not pairs:
         return {}
-    batch = _git(
-        repo, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob, _ in pairs).encode()
-    )
+    try:
+        batch = _git(
+            repo, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob, _ in pairs).encode()
+        )
+    except RepositoryError as error:  # git < 2.44 tries to fetch a missing blob, and fails
+        if "could not fetch" not in str(error) and "unable to read" not in str(error):
+            raise
+        raise _missing_note(str(error).rpartition(": ")[2]) from None
     return {commit: text for (_, commit), text in zip(pairs, _batch_contents(batch), strict=True)}
+
+
+def _missing_note(detail: str) -> RepositoryError:
+    return RepositoryError(
+        f"notes under {NOTES_REF} are missing from the repository ({detail}; a partial clone "
+        "fetches notes without their content): pass --ignore-notes to classify without them"
+    )
 
 
 def _batch_contents(output: bytes) -> Iterator[str]:
@@ -152,7 +209,10 @@ def _batch_contents(output: bytes) -> Iterator[str]:
     position = 0
     while position < len(output):
         header_end = output.index(b"\n", position)
-        size = int(output[position:header_end].split()[2])
+        header = output[position:header_end].split()
+        if len(header) < 3:  # "<sha> missing": a partial clone fetched the notes without blobs
+            raise _missing_note(header[0].decode("ascii", "replace"))
+        size = int(header[2])
         start = header_end + 1
         yield output[start : start + size].decode("utf-8", "replace")
         position = start + size + 1

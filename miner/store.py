@@ -16,8 +16,11 @@ Layout (schema version 1; ``PRAGMA application_id`` marks the file as ours and
     classifications(key, sha, data)   one Classification (JSON), per classification key
 
 The *history mode* names everything that changes what git returns for a commit: first-parent
-diffs of merges, line counts (``--churn``), the repository's ``.mailmap`` and a history backend
-other than git (those read the whole range each time; only classifications are reused). The
+diffs of merges, line counts (``--churn``), a history backend other than git (those read the
+whole range each time; only classifications are reused), and the repository's *view*: its
+mailmaps (work tree ``.mailmap``, ``mailmap.file``, ``mailmap.blob``, ``HEAD:.mailmap`` when
+bare), replace refs, grafts, the shallow boundary and exact-only rename detection (partial
+clones). A run therefore never returns a stored commit that a fresh run would read otherwise. The
 *classification key* adds the rules digest, ``min_share`` and the ``--include``/``--exclude``
 path filters (they change the files a commit is classified on).
 
@@ -48,9 +51,9 @@ from miner.history import (
     FileChange,
     HistoryOptions,
     Repository,
+    history_view,
     iter_commits,
     read_commits,
-    read_tracked_file,
     rev_list,
     with_progress,
 )
@@ -105,13 +108,13 @@ def default_location(git_dir: str | Path, target: str, *, url: bool, cache_home:
 # -- keys -------------------------------------------------------------------------------------
 
 
-def history_mode(options: HistoryOptions, mailmap: bytes | None) -> str:
-    """What changes the stored form of a commit: merge diffs, line counts, the mailmap."""
-    mailmap_hash = hashlib.sha256(mailmap).hexdigest()[:16] if mailmap is not None else "none"
+def history_mode(options: HistoryOptions, view: str) -> str:
+    """What changes the stored form of a commit: merge diffs, line counts, the backend, and
+    ``view``, the digest of what else changes git's answers (:func:`miner.history.history_view`:
+    mailmaps, replace refs, grafts, the shallow boundary, exact-only renames)."""
     backend = "" if options.backend == "git" else f"backend={options.backend};"
     return (
-        f"{backend}first_parent={int(options.first_parent)};churn={int(options.churn)};"
-        f"mailmap={mailmap_hash}"
+        f"{backend}first_parent={int(options.first_parent)};churn={int(options.churn)};view={view}"
     )
 
 
@@ -130,6 +133,7 @@ def classification_key(
 
 def encode_commit(record: CommitRecord) -> str:
     files = [[f.path, f.status, f.old_path, f.added, f.deleted] for f in record.files]
+    anomalies = [list(record.anomalies)] if record.anomalies else []  # rare: only when present
     return json.dumps(
         [
             list(record.parents),
@@ -139,6 +143,7 @@ def encode_commit(record: CommitRecord) -> str:
             record.committed_at.isoformat(),
             record.message,
             files,
+            *anomalies,
         ],
         ensure_ascii=True,
         separators=(",", ":"),
@@ -146,7 +151,7 @@ def encode_commit(record: CommitRecord) -> str:
 
 
 def decode_commit(sha: str, data: str) -> CommitRecord:
-    parents, author, email, authored, committed, message, files = json.loads(data)
+    parents, author, email, authored, committed, message, files, *anomalies = json.loads(data)
     return CommitRecord(
         sha=sha,
         parents=tuple(parents),
@@ -156,6 +161,7 @@ def decode_commit(sha: str, data: str) -> CommitRecord:
         committed_at=datetime.fromisoformat(committed),
         message=message,
         files=tuple(FileChange(*f) for f in files),
+        anomalies=tuple(anomalies[0]) if anomalies else (),
     )
 
 
@@ -478,7 +484,7 @@ def _mine_with_store(
     from miner.analysis import mine
 
     history = settings.history()
-    mode = history_mode(history, read_tracked_file(repo, ".mailmap"))
+    mode = history_mode(history, history_view(repo))
     key = classification_key(mode, rules, settings.include, settings.exclude)
     with open_store(path, owned=owned) as store:
         records, read = stored_records(repo, history, store, mode, progress)

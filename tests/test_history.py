@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from itertools import islice, pairwise
@@ -598,12 +599,21 @@ def test_git_environment_drops_hook_variables() -> None:
             "GIT_CONFIG_GLOBAL": "/dev/null",
         }
     )
-    assert env == {
+    forced = {name: value for name, value in env.items() if name.startswith("GIT_CONFIG_")}
+    kept = {name: value for name, value in env.items() if name not in forced}
+    assert kept == {
         "PATH": "/bin",
-        "GIT_CONFIG_GLOBAL": "/dev/null",
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_NO_LAZY_FETCH": "1",
     }
+    assert forced.pop("GIT_CONFIG_GLOBAL") == "/dev/null"
+    count = int(forced.pop("GIT_CONFIG_COUNT"))
+    pairs = {forced[f"GIT_CONFIG_KEY_{i}"]: forced[f"GIT_CONFIG_VALUE_{i}"] for i in range(count)}
+    assert pairs["core.hooksPath"] == os.devnull
+    assert pairs["core.fsmonitor"] == "false"
+    assert pairs["protocol.allow"] == "never"  # reading never fetches (partial clones)
+    assert "GIT_CONFIG_PARAMETERS" not in env
 
 
 def test_hook_variables_pointing_elsewhere_do_not_confuse_reading_or_cloning(

@@ -113,7 +113,8 @@ def test_range_and_cli(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tag", str(repo), "--rev", f"{shas['data']}..{shas['model']}"]) == 0
     assert capsys.readouterr().out == (
         f"1 note(s) written to {NOTES_REF}, 0 unchanged, 0 hand-written kept; 0 commit(s) tagged "
-        "by trailer, 0 unclassified, 0 merge(s) skipped (1 commits read)\n"
+        "by trailer, 0 unclassified, 0 merge(s) and 0 bot/author-excluded commit(s) skipped "
+        "(1 commits read)\n"
     )
     with open_repository(str(repo)) as opened:
         assert read_notes(opened) == {shas["model"]: ("model_development",)}

@@ -182,14 +182,13 @@ def test_classification_round_trip(shares: dict[str, float], match: str) -> None
     assert decode_classification(encode_classification(c)) == c
 
 
-def test_history_mode_names_merge_diffs_churn_and_mailmap() -> None:
-    assert history_mode(HistoryOptions(), None) == "first_parent=0;churn=0;mailmap=none"
-    digest = hashlib.sha256(b"A <a@x>").hexdigest()[:16]
-    assert history_mode(HistoryOptions(first_parent=True, churn=True), b"A <a@x>") == (
-        f"first_parent=1;churn=1;mailmap={digest}"
+def test_history_mode_names_merge_diffs_churn_backend_and_view() -> None:
+    assert history_mode(HistoryOptions(), "v1") == "first_parent=0;churn=0;view=v1"
+    assert history_mode(HistoryOptions(first_parent=True, churn=True), "v2") == (
+        "first_parent=1;churn=1;view=v2"
     )
-    assert history_mode(HistoryOptions(backend="pydriller"), None) == (
-        "backend=pydriller;first_parent=0;churn=0;mailmap=none"
+    assert history_mode(HistoryOptions(backend="pydriller"), "v1") == (
+        "backend=pydriller;first_parent=0;churn=0;view=v1"
     )
 
 

@@ -187,6 +187,12 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help="also mine added/deleted lines (a blob diff per commit: ~10x slower)",
     )
     parser.add_argument(
+        "--ignore-notes",
+        action="store_true",
+        help="classify by trailers and rules only: phases stored by `miner tag` as git notes "
+        "(which otherwise win over the rules) are not read",
+    )
+    parser.add_argument(
         "--backend",
         choices=("git", "pydriller"),
         default="git",
@@ -229,6 +235,7 @@ def analysis_options(args: argparse.Namespace, settings: Settings) -> dict[str, 
         "use_cache": not args.no_cache,
         "backend": args.backend,
         "settings": settings.source,
+        "ignore_notes": args.ignore_notes,
     }
 
 

@@ -46,6 +46,12 @@ def register(subparsers: Any) -> None:
         help="when both a foreign hook and <hook>.legacy exist, keep the old .legacy as "
         ".legacy.<n> and chain the current hook",
     )
+    install.add_argument(
+        "--shared",
+        action="store_true",
+        help="install even when the hooks folder (core.hooksPath) is outside this repository "
+        "and so runs for other repositories too (refused without it)",
+    )
     install.set_defaults(run=run_install)
 
     uninstall = actions.add_parser(
@@ -73,12 +79,24 @@ def register(subparsers: Any) -> None:
     tag.add_argument("path", nargs="?", default=".", metavar="PATH")
     tag.add_argument("--rev", metavar="RANGE", help="revision range (default HEAD)")
     tag.add_argument("--rules", metavar="FILE", help="rules file (default as for analyze)")
+    tag.add_argument(
+        "--exclude-author",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="no note for commits whose 'Name <email>' matches (repeatable); bots (\\[bot\\]) "
+        "get none by default: the same commits analyze leaves out",
+    )
+    tag.add_argument("--include-bots", action="store_true", help="also tag bot commits")
     tag.set_defaults(run=run_tag)
 
 
 def run_install(args: argparse.Namespace) -> int:
     stages = hook.STAGES if args.stage is None else (args.stage,)
-    for line in hook.install(args.path, stages=stages, strict=args.strict, force=args.force):
+    lines = hook.install(
+        args.path, stages=stages, strict=args.strict, force=args.force, shared=args.shared
+    )
+    for line in lines:
         print(line)
     count = hook.prime_state(args.path)
     print(f"focus cache primed from {count} classified commit(s)")
@@ -97,17 +115,31 @@ def run_hook(args: argparse.Namespace) -> int:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    from miner.history import open_repository
+    from miner.analysis import AnalysisOptions
+    from miner.errors import UsageError
+    from miner.history import is_url, open_repository, redact_url
     from miner.notes import NOTES_REF, tag_history
     from miner.rules import load_rules
 
+    if is_url(args.path):
+        # notes written into a temporary clone would vanish with it
+        raise UsageError(
+            f"miner tag writes notes into a repository on this machine, not a URL "
+            f"({redact_url(args.path)}): clone it, tag the clone, and push refs/notes/mlops"
+        )
+    authors = AnalysisOptions(
+        exclude_authors=tuple(args.exclude_author), include_bots=args.include_bots
+    ).author_patterns
     with open_repository(args.path, rev=args.rev) as repo:
         rules = load_rules(args.rules, repository_dir=repo.work_tree)
-        summary = tag_history(repo, rules, rev=args.rev)
+        summary = tag_history(repo, rules, rev=args.rev, exclude_authors=authors)
     print(
         f"{summary.written} note(s) written to {NOTES_REF}, {summary.unchanged} unchanged, "
         f"{summary.kept} hand-written kept; {summary.by_trailer} commit(s) tagged by trailer, "
-        f"{summary.unclassified} unclassified, {summary.merges} merge(s) skipped "
+        f"{summary.unclassified} unclassified, {summary.merges} merge(s) and "
+        f"{summary.authors_excluded} bot/author-excluded commit(s) skipped "
         f"({summary.commits} commits read)"
     )
+    if summary.exact_renames is not None:
+        print(f"renames detected exactly (identical content only): {summary.exact_renames}")
     return 0

@@ -86,6 +86,9 @@ def header_items(analysis: Analysis) -> list[tuple[str, str]]:
         items.append(("paths", f"include {list(opts.include)} exclude {list(opts.exclude)}"))
     if opts.churn:
         items.append(("churn", "line counts mined (--churn)"))
+    items.append(("labels", _label_sources(analysis)))
+    if repo.exact_renames is not None:
+        items.append(("renames", analysis.option_values()["renames"]))
     if repo.shallow:
         items.append(
             (
@@ -94,6 +97,20 @@ def header_items(analysis: Analysis) -> list[tuple[str, str]]:
             )
         )
     return items
+
+
+def _label_sources(analysis: Analysis) -> str:
+    """Which source decided the classified commits' phases, how often: a trailer in the
+    message wins over a note of `miner tag`, a note over the rules."""
+    by = analysis.summary["classified_by"]
+    counts = ", ".join(
+        f"{by.get(source, 0)} by {source}" for source in ("trailer", "note", "rules")
+    )
+    if analysis.options.ignore_notes:
+        return f"{counts} (notes ignored: --ignore-notes)"
+    if by.get("note"):
+        return f"{counts} (notes of `miner tag` win over the rules; --ignore-notes to drop them)"
+    return counts
 
 
 def _window(analysis: Analysis) -> str:
@@ -116,6 +133,10 @@ def summary_items(analysis: Analysis) -> list[tuple[str, str]]:
         ("revisit rate", "–" if rate is None else f"{rate:.3f} per classified commit"),
         ("period", f"{day(s['period_start'])} → {day(s['period_end'])}"),
     ]
+    if s["dates_out_of_range"]:
+        items.append(
+            ("dates out of range", f"{s['dates_out_of_range']} (read as listed in warnings)")
+        )
     if s["paths_excluded"]:
         items.insert(5, ("path-excluded", str(s["paths_excluded"])))
     return items
