@@ -83,9 +83,51 @@ class LinearForm:
     unicode_exact: bool
 
 
+# Forms already translated, by (superset, flags, pattern): the commit hook keeps them between
+# commits (see known_forms/learn_forms), so it does not parse every pattern again.
+_KNOWN: dict[str, LinearForm] = {}
+TRANSLATOR_VERSION = 1  # changes whenever a translation would: kept forms are then dropped
+
+
+def _key(pattern: str, flags: int, superset: bool) -> str:
+    return f"{int(superset)}:{flags}:{pattern}"
+
+
+def known_forms() -> dict[str, list[str | bool]]:
+    """The forms translated so far, as JSON-ready data for :func:`learn_forms`."""
+    return {key: [f.ascii, f.ascii_exact, f.unicode, f.unicode_exact] for key, f in _KNOWN.items()}
+
+
+def learn_forms(data: object) -> None:
+    """Take forms kept by :func:`known_forms` (anything malformed is ignored). A form that is not
+    exact is taken only for a vetted pattern: other patterns are never left to Python's re."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if not (isinstance(key, str) and isinstance(value, list) and len(value) == 4):
+            continue
+        ascii_form, ascii_exact, unicode_form, unicode_exact = value
+        if not (isinstance(ascii_form, str) and isinstance(unicode_form, str)):
+            continue
+        if ascii_exact is not True or unicode_exact is not True:
+            if not key.startswith("1:") or not isinstance(ascii_exact, bool):
+                continue
+            if not isinstance(unicode_exact, bool):
+                continue
+        _KNOWN[key] = LinearForm(ascii_form, ascii_exact, unicode_form, unicode_exact)
+
+
 def translate(pattern: str, flags: int = 0, *, superset: bool = False) -> LinearForm:
     """The RE2 forms of Python regex ``pattern``. Raises ``re.error`` for an invalid pattern and
     :class:`Untranslatable` for one RE2 cannot run (unless ``superset``: see the module notes)."""
+    key = _key(pattern, flags, superset)
+    known = _KNOWN.get(key)
+    if known is None:
+        known = _KNOWN[key] = _translate(pattern, flags, superset=superset)
+    return known
+
+
+def _translate(pattern: str, flags: int, *, superset: bool) -> LinearForm:
     parsed = sre_parse.parse(pattern, flags)
     global_flags = parsed.state.flags
     items = list(parsed)

@@ -219,3 +219,20 @@ def test_a_rules_symlink_out_of_the_repository_is_not_followed(tmp_path: Path) -
     (repo / ".miner" / "phase_rules.yaml").unlink()
     (repo / ".miner" / "phase_rules.yaml").symlink_to(inside)
     assert load_rules(None, repository_dir=repo).source.endswith("phase_rules.yaml")
+
+
+def test_kept_forms_never_leave_an_untrusted_pattern_to_python() -> None:
+    from miner import linear_regex
+
+    linear_regex.translate(r"\bdrift\b")
+    kept = linear_regex.known_forms()
+    assert kept["0:0:\\bdrift\\b"][1] is True
+    forged = {"0:0:(a|a)*b": ["x", False, "x", False], "1:0:(?<!a)b": ["b", False, "b", False]}
+    saved = dict(linear_regex._KNOWN)
+    try:
+        linear_regex.learn_forms(forged)
+        assert "0:0:(a|a)*b" not in linear_regex._KNOWN  # not exact and not vetted: refused
+        assert linear_regex._KNOWN["1:0:(?<!a)b"].ascii_exact is False
+    finally:
+        linear_regex._KNOWN.clear()
+        linear_regex._KNOWN.update(saved)
