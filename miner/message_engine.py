@@ -88,8 +88,7 @@ class MessageMatcher:
         self._forms = [_form(rule) for rule in self.rules]
         self._ascii = _Bank([f.ascii for f in self._forms], [f.ascii_exact for f in self._forms])
         self._unicode_bank: _Bank | None = None  # built on the first non-ASCII message
-        self._last_text = ""
-        self._last_bytes = b""
+        self._last = ("", b"")  # one attribute: threads sharing a matcher see a consistent pair
 
     def matches(self, body: str, lowered: str) -> list[tuple[MessageRule, str]]:
         """The rules whose pattern occurs in ``lowered``, in rule order, with the match's text
@@ -119,9 +118,10 @@ class MessageMatcher:
 
     def _encoded(self, lowered: str) -> bytes:
         # The phase rules and the reasons look at the same text: encode it once.
-        if lowered is not self._last_text:
-            self._last_text, self._last_bytes = lowered, lowered.encode("utf-8")
-        return self._last_bytes
+        last = self._last
+        if last[0] is not lowered:
+            last = self._last = (lowered, lowered.encode("utf-8"))
+        return last[1]
 
     def _span(self, bank: _Bank, index: int, data: bytes, lowered: str) -> tuple[int, int] | None:
         """The leftmost match, in characters of ``lowered``."""
