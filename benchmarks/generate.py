@@ -84,6 +84,16 @@ LAST_NAMES = ("Kim", "Lopez", "Meyer", "Novak")
 OFFSETS = ("+0000", "+0100", "+0200", "-0500", "-0800", "+0530", "+0900")
 START = 1_500_000_000  # 2017-07-14
 LINES = 12  # lines per file; each new version rewrites about a sixth of them
+# Message lengths like real histories' (git/git: mean 584 bytes, p90 1,173): log-normal with
+# these parameters has that mean and p90. Short messages hid the cost of message rules.
+BODY_VERSION = 2  # in the cache name: histories built with other messages are not reused
+MESSAGE_MU, MESSAGE_SIGMA = 6.063, 0.784
+PROSE = (
+    "the", "this", "change", "because", "when", "we", "callers", "value", "instead", "of",
+    "code", "path", "before", "after", "previous", "commit", "so", "that", "it", "is", "not",
+    "a", "in", "on", "for", "with", "function", "option", "behaviour", "case", "returns",
+    "expected", "now", "still", "which", "also", "they", "would", "could", "list", "entry",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +109,7 @@ class HistorySpec:
     @property
     def name(self) -> str:
         return (
-            f"synthetic-{self.commits}-s{self.seed}-f{self.max_files}"
+            f"synthetic-{self.commits}-s{self.seed}-f{self.max_files}-b{BODY_VERSION}"
             f"-m{self.merge_rate:g}-r{self.rename_rate:g}"
         )
 
@@ -116,6 +126,19 @@ def _identities(rng: random.Random) -> list[tuple[str, str]]:
         (name.split()[0].lower(), f"{login}@laptop.local") for name, login in rng.sample(people, 5)
     ]
     return identities
+
+
+def _prose(rng: random.Random, size: int) -> str:
+    """About ``size`` characters of words, wrapped at 72 columns like a commit body."""
+    lines, line, total = [], "", 0
+    while total < size:
+        word = rng.choice(PROSE)
+        if len(line) + len(word) + 1 > 72:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}" if line else word
+        total += len(word) + 1
+    return "\n".join([*lines, line])
 
 
 def _content(path: str, version: int) -> bytes:
@@ -173,8 +196,11 @@ class _Generator:
         subject = rng.choice(AREAS[self.area][2]).format(n=number % 997, topic=rng.choice(TOPICS))
         if rng.random() < 0.2:
             subject += f" (#{number})"
-        if rng.random() < 0.3:
-            subject += f"\n\nWhy: keep {rng.choice(TOPICS)} consistent.\nRefs: ML-{number}"
+        length = int(rng.lognormvariate(MESSAGE_MU, MESSAGE_SIGMA))
+        trailer = f"Refs: ML-{number}"
+        room = length - len(subject) - len(trailer) - 4
+        if room > 20:
+            subject += f"\n\n{_prose(rng, room)}\n\n{trailer}"
         return subject.encode() + b"\n"
 
     def _header(self, ref: str, number: int, message: bytes) -> list[bytes]:

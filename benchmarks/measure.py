@@ -22,9 +22,10 @@ MINER = (
     "import resource, sys\n"
     "from miner.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-    "git = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "sys.stderr.write(f'\\nmaxrss-kib {own} {git}\\n')\n"
+    "me = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime\n"
+    "sys.stderr.write(f'\\nmaxrss-kib {me.ru_maxrss} {kids.ru_maxrss} {cpu}\\n')\n"
     "sys.exit(code)\n"
 )
 _CHUNK = 1 << 20
@@ -53,6 +54,7 @@ class Run:
     wall: float  # seconds
     own_rss_kib: int | None = None  # miner's own peak RSS (None for other commands)
     child_rss_kib: int | None = None  # the largest child's (git's) peak RSS
+    cpu: float = 0.0  # user + system seconds of the process and its children
 
 
 def environment() -> dict[str, str]:
@@ -78,8 +80,8 @@ def run_miner(args: Sequence[str]) -> Run:
     lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
     if result.returncode != 0 or not lines or not lines[-1].startswith("maxrss-kib "):
         raise RuntimeError(f"miner {' '.join(args)} failed: {' '.join(lines[-3:])}")
-    own, child = lines[-1].split()[1:]
-    return Run(wall, int(own), int(child))
+    own, child, cpu = lines[-1].split()[1:]
+    return Run(wall, int(own), int(child), float(cpu))
 
 
 def run_command(command: Sequence[str], cwd: Path | None = None) -> Run:
@@ -91,9 +93,11 @@ def run_command(command: Sequence[str], cwd: Path | None = None) -> Run:
     assert process.stdout is not None
     while process.stdout.read1(_CHUNK):  # type: ignore[attr-defined]
         pass
-    if process.wait() != 0:
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed")
-    return Run(time.perf_counter() - start)
+    return Run(time.perf_counter() - start, cpu=usage.ru_utime + usage.ru_stime)
 
 
 def alternated(

@@ -11,9 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from miner.classify import Classification, Classifier
 from miner.errors import UsageError
@@ -32,12 +30,15 @@ from miner.history import (
     with_exact_renames_if_needed,
     with_progress,
 )
-from miner.matrices import Matrices, build_matrices
 from miner.notes import read_notes
 from miner.numbers import is_integer
 from miner.revisits import SequenceAnalysis, SequenceOptions, Step, analyse_sequence
 from miner.rules import REPOSITORY_RULES, Rules, compile_glob, load_rules, rules_from_text
-from miner.stats import compute_statistics, phase_statistics
+
+if TYPE_CHECKING:  # pandas, scipy and numba are imported where a table or statistic is built
+    import pandas as pd
+
+    from miner.matrices import Matrices
 
 SCHEMA_VERSION = 1
 DEFAULT_BOT_PATTERN = r"\[bot\]"
@@ -210,6 +211,8 @@ class Analysis:
     ``commits`` holds every analysed commit (classified or not) in sequence order;
     ``summary`` and ``statistics`` are JSON-ready dicts; ``phase_stats`` has one row per phase
     (columns: phase, commits, labelled, share, churn, first_seen, last_seen, active_days).
+    ``matrices``, ``phase_stats`` and ``statistics`` are computed when first read: a command
+    that shows commits only never pays for them (nor imports pandas, scipy or numba).
     """
 
     repository: RepositoryInfo
@@ -218,10 +221,28 @@ class Analysis:
     commits: tuple[AnalysedCommit, ...]
     counts: MiningCounts
     sequence: SequenceAnalysis
-    matrices: Matrices
-    phase_stats: pd.DataFrame
-    statistics: dict[str, dict[str, Any]]
+    steps: tuple[Step, ...]
     warnings: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def matrices(self) -> Matrices:
+        from miner.matrices import build_matrices
+
+        return build_matrices(self.steps, self.sequence, self.rules.phases)
+
+    @cached_property
+    def phase_stats(self) -> pd.DataFrame:
+        from miner.stats import phase_statistics
+
+        return phase_statistics(self.steps, self.rules.phases, commits_total=len(self.commits))
+
+    @cached_property
+    def statistics(self) -> dict[str, dict[str, Any]]:
+        from miner.stats import compute_statistics
+
+        return compute_statistics(
+            self.steps, self.sequence, self.matrices, self.rules.phases, seed=self.options.seed
+        )
 
     @property
     def phases(self) -> tuple[str, ...]:
@@ -260,6 +281,8 @@ class Analysis:
 
     def commits_frame(self) -> pd.DataFrame:
         """One row per analysed commit (the per-commit view of SPEC §6, without files)."""
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -529,7 +552,6 @@ def build_analysis(
     """Everything after mining: pure, so the cache and the hook can reuse it."""
     steps = to_steps(commits)
     sequence = analyse_sequence(steps, rules.phases, settings.sequence())
-    matrices = build_matrices(steps, sequence, rules.phases)
     focus = dict(
         zip((s.sha for s in steps), zip(sequence.focus, sequence.events, strict=True), strict=True)
     )
@@ -550,8 +572,6 @@ def build_analysis(
         commits=analysed,
         counts=counts,
         sequence=sequence,
-        matrices=matrices,
-        phase_stats=phase_statistics(steps, rules.phases, commits_total=len(commits)),
-        statistics=compute_statistics(steps, sequence, matrices, rules.phases, seed=settings.seed),
+        steps=tuple(steps),
         warnings=warnings,
     )

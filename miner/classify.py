@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from miner.history import CommitRecord, FileChange
+from miner.message_engine import matcher_for
 from miner.rules import MessageRule, PathRule, Rules
 from miner.trailers import Trailers, split_message, trailer_values
 
@@ -329,15 +330,9 @@ def _matches(
     rules: Sequence[MessageRule], body: str, lowered: str
 ) -> list[tuple[MessageRule, str]]:
     """The rules whose pattern occurs in ``body``, with the matched text as written (rules
-    search the lowercased text ``lowered``: see :func:`miner.rules.compile_message`)."""
-    same_length = len(lowered) == len(body)
-    found = []
-    for rule in rules:
-        match = rule.pattern.search(lowered)
-        if match is not None:
-            text = body[match.start() : match.end()] if same_length else match.group(0)
-            found.append((rule, " ".join(text.split())))
-    return found
+    search the lowercased text ``lowered``: see :func:`miner.rules.compile_message`). All of
+    ``rules`` are matched in one linear-time pass (:mod:`miner.message_engine`)."""
+    return matcher_for(rules).matches(body, lowered)
 
 
 def _path_match(first: str, count: int) -> str:

@@ -62,6 +62,7 @@ STATE_FILE = "miner/hook-state.json"
 STATE_VERSION = 1
 MAX_KNOWN_PATHS = 5_000
 PATHS_FILE = "hook-paths.json"  # beside the state file
+FORMS_FILE = "hook-forms.json"  # the message patterns' RE2 forms, beside it too
 FOCUS_WINDOW = 10  # SPEC §3 default window (commits)
 
 # SPEC §3 sums shares exactly: miner.revisits quantises them to 2**-40 and compares sums rounded
@@ -478,9 +479,7 @@ def run_hook(request: HookRequest) -> HookResult:
     )
     if phases and not request.strict:  # decided before loading rules: the cheap common case
         return HookResult(skipped="the message already has an MLOps-Phase trailer")
-    from miner.rules import load_rules
-
-    rules = load_rules(repository_dir=context.top)
+    rules = _load_rules(context)
     if request.strict:
         try:
             _check(phases, rules.phases)
@@ -719,12 +718,11 @@ def prime_state(repository: Path) -> int:
     """Build the hook's focus cache for the current HEAD (``hook install`` does it so the first
     commit is fast); returns the number of classified commits it read."""
     from miner.classify import Classifier
-    from miner.rules import load_rules
 
     context = _context(repository, clean=True)
     if context.head is None:
         return 0
-    rules = load_rules(repository_dir=context.top)
+    rules = _load_rules(context)
     tracker = FocusTracker(rules.phases)
     classifier = Classifier(rules)
     count = _feed(tracker, _classified(context, context.head, classifier))
@@ -784,6 +782,31 @@ def _save_state(path: Path, rules: Rules, tip: str, tracker: FocusTracker) -> No
     with contextlib.suppress(OSError):  # a cache: failing to write it only costs time later
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, json.dumps(data).encode(), 0o644)
+
+
+def _load_rules(context: _Context) -> Rules:
+    """The repository's rules, translating only message patterns no earlier commit translated
+    (their RE2 forms are kept beside the focus cache; parsing every pattern costs ~20 ms)."""
+    from miner import linear_regex
+    from miner.rules import load_rules
+
+    forms_file = context.paths_file.with_name(FORMS_FILE)
+    held: object = None
+    try:
+        data = json.loads(forms_file.read_text(encoding="utf-8"))
+        if data.get("translator") == linear_regex.TRANSLATOR_VERSION:
+            held = data.get("forms")
+            linear_regex.learn_forms(held)
+    except (OSError, ValueError, AttributeError):
+        pass  # a cache: anything odd means translating again
+    rules = load_rules(repository_dir=context.top)
+    forms = linear_regex.known_forms()
+    if forms != held:
+        document = {"translator": linear_regex.TRANSLATOR_VERSION, "forms": forms}
+        with contextlib.suppress(OSError):
+            forms_file.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(forms_file, json.dumps(document).encode(), 0o644)
+    return rules
 
 
 def _known_paths(path: Path, rules: Rules) -> dict[str, list[str] | None]:

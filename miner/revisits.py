@@ -210,18 +210,24 @@ def _focus(
             raise ValueError("the focus window must be at least one step")
         keys = window_keys(quanta.T, window).T
         has_window = np.ones(len(steps), dtype=np.bool_)
-    return _resolve_focus(keys.tolist(), has_window.tolist(), int(primary[0]))
+    return _resolve_focus(keys, has_window, int(primary[0]))
 
 
-def _resolve_focus(keys: list[list[int]], has_window: list[bool], first: int) -> list[int]:
-    focus = [first]
-    for row, present in zip(keys[1:], has_window[1:], strict=True):
-        previous = focus[-1]
-        top = max(row)
-        if not present or row[previous] == top:
-            focus.append(previous)
-        else:
-            focus.append(row.index(top))  # first tied phase in canonical order
+def _resolve_focus(keys: IntArray, has_window: BoolArray, first: int) -> list[int]:
+    """Focus of each step: the phase of the window's top key; on a tie with the previous focus,
+    or without a window, the previous focus stays; other ties go to the first phase in canonical
+    order. Only steps with a tie or no window depend on the previous focus: the others take
+    their row's argmax directly, and only the dependent ones are walked in order."""
+    is_top = keys == keys.max(axis=1)[:, None]
+    focus: list[int] = keys.argmax(axis=1).tolist()
+    focus[0] = first
+    dependent = np.flatnonzero((is_top.sum(axis=1) != 1) | ~has_window)
+    for t in dependent.tolist():
+        if t == 0:
+            continue
+        previous = focus[t - 1]
+        if not has_window[t] or is_top[t, previous]:
+            focus[t] = previous
     return focus
 
 

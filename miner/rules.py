@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from miner.errors import ConfigError, UsageError, reading
+from miner.linear_regex import LinearForm, Untranslatable, translate
 
 if TYPE_CHECKING:
     import jsonschema
@@ -73,12 +74,14 @@ def _glob_pattern(regex: str) -> re.Pattern[str]:
 class MessageRule:
     """A compiled message rule. ``pattern`` searches *lowercased* text (see
     :func:`compile_message`), which keeps the rule case-insensitive. ``phase`` is empty for
-    reasons and noise entries, and ``weight`` is 0 for them."""
+    reasons and noise entries, and ``weight`` is 0 for them. ``linear`` is the same pattern in
+    RE2 syntax (:mod:`miner.linear_regex`): what matching runs (None: derived from ``pattern``)."""
 
     id: str
     phase: str
     weight: float
     pattern: re.Pattern[str]
+    linear: LinearForm | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,7 @@ def load_rules(path: str | Path | None = None, *, repository_dir: Path | None = 
     if path is None and repository_dir is not None:
         candidate = Path(repository_dir) / REPOSITORY_RULES
         if candidate.is_file():
+            _refuse_outside(candidate, Path(repository_dir))
             path = candidate
     if path is None:
         return _default_rules()
@@ -140,6 +144,18 @@ def load_rules(path: str | Path | None = None, *, repository_dir: Path | None = 
         raise ConfigError(errors[0])
     assert rules is not None  # no errors means _build compiled the rules
     return rules
+
+
+def _refuse_outside(candidate: Path, repository_dir: Path) -> None:
+    """A repository's rules file is its own data: a symlink out of the repository (to a file of
+    the user's, say) is not followed."""
+    try:
+        candidate.resolve().relative_to(repository_dir.resolve())
+    except ValueError:
+        raise ConfigError(
+            f"{candidate}: links outside the repository; not followed "
+            "(pass --rules FILE to use that file)"
+        ) from None
 
 
 def check_rules_file(path: str | Path) -> list[str]:
@@ -427,7 +443,27 @@ def _regex_errors(pattern: str) -> list[str]:
         re.compile(pattern, re.IGNORECASE)
     except re.error as error:
         return [f".message: invalid regex {_short(pattern)}: {error.msg}"]
+    if pattern in _vetted_patterns():
+        return []
+    from miner.linear_regex import check  # loads RE2, which validation needs anyway
+
+    problem = check(pattern)
+    if problem is not None:
+        return [f".message: regex {_short(pattern)} {problem} (RE2 syntax is required)"]
     return []
+
+
+@cache
+def _vetted_patterns() -> frozenset[str]:
+    """The packaged rules' message patterns: the project's own, tested, so they may use
+    lookarounds (matched after a linear-time prefilter); any other pattern must be RE2's."""
+    base = _default_document()
+    return frozenset(
+        item["message"]
+        for s in ("rules", "reasons", "noise")
+        for item in base[s]
+        if "message" in item
+    )
 
 
 def _short(text: str) -> str:
@@ -564,8 +600,9 @@ def _compile(effective: dict[str, Any], source: str, origins: Origins) -> Rules:
     path_rules = tuple(
         compile_globs(r["id"], r["phase"], r["weight"], r["paths"]) for r in rules if "paths" in r
     )
+    vetted = source == DEFAULT_SOURCE
     message_rules = tuple(
-        MessageRule(r["id"], r["phase"], float(r["weight"]), compile_message(r["message"]))
+        _message_rule(r["id"], r["phase"], float(r["weight"]), r["message"], vetted=vetted)
         for r in rules
         if "message" in r
     )
@@ -579,8 +616,8 @@ def _compile(effective: dict[str, Any], source: str, origins: Origins) -> Rules:
         phase_info=phase_info,
         path_rules=path_rules,
         message_rules=message_rules,
-        reasons=_message_entries(effective.get("reasons", [])),
-        noise=_message_entries(effective.get("noise", [])),
+        reasons=_message_entries(effective.get("reasons", []), vetted=vetted),
+        noise=_message_entries(effective.get("noise", []), vetted=vetted),
         ignore=compile_globs("ignore", "", 1.0, ignore) if ignore else None,
         document=document,
     )
@@ -592,8 +629,20 @@ def _phase(item: str | dict[str, str]) -> Phase:
     return Phase(item["id"], item.get("name", item["id"]), item.get("description", ""))
 
 
-def _message_entries(items: list[dict[str, Any]]) -> tuple[MessageRule, ...]:
-    return tuple(MessageRule(i["id"], "", 0.0, compile_message(i["message"])) for i in items)
+def _message_entries(items: list[dict[str, Any]], *, vetted: bool) -> tuple[MessageRule, ...]:
+    return tuple(_message_rule(i["id"], "", 0.0, i["message"], vetted=vetted) for i in items)
+
+
+def _message_rule(
+    rule_id: str, phase: str, weight: float, pattern: str, *, vetted: bool
+) -> MessageRule:
+    compiled = compile_message(pattern)
+    superset = vetted or pattern in _vetted_patterns()
+    try:
+        linear = translate(pattern, compiled.flags & re.IGNORECASE, superset=superset)
+    except Untranslatable as error:  # validation reports it first; a safety net for callers
+        raise ConfigError(f"message rule {rule_id!r}: regex {_short(pattern)} {error}") from None
+    return MessageRule(rule_id, phase, weight, compiled, linear)
 
 
 _LETTER_OUTSIDE_ESCAPE = re.compile(r"(?<!\\)[A-Z]")

@@ -20,7 +20,9 @@ Trailers = tuple[tuple[str, str], ...]
 
 def split_message(message: str) -> tuple[str, Trailers]:
     """The message without its trailer block and ``#`` comment lines, and the trailers."""
-    lines = [line for line in message.splitlines() if not line.startswith("#")]
+    lines = message.splitlines()
+    if "#" in message:  # most messages have no comment line: skip the filtering pass
+        lines = [line for line in lines if not line.startswith("#")]
     while lines and not lines[-1].strip():
         lines.pop()
     start = _last_paragraph_start(lines)
@@ -44,6 +46,8 @@ def strip_trailers(message: str) -> str:
 
 def trailer_values(trailers: Trailers, key: str) -> tuple[str, ...]:
     """Every value of ``key`` (case-insensitive), comma-separated items split and stripped."""
+    if not trailers:
+        return ()
     wanted = key.lower()
     return tuple(
         item.strip()

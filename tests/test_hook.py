@@ -111,6 +111,30 @@ def test_first_commit_is_tagged(hooked: Path) -> None:
     assert message(hooked) == "Train a model\n\nMLOps-Phase: model_development"
 
 
+def test_hook_keeps_the_rules_regex_forms_between_commits(
+    hooked: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from miner import linear_regex, rules
+
+    (hooked / ".miner" / "phase_rules.yaml").unlink()  # the packaged rules: 25 message patterns
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
+    kept = hooked / ".git" / "miner" / hook.FORMS_FILE
+    document = json.loads(kept.read_text(encoding="utf-8"))  # written by the commit's hook
+    assert document["translator"] == linear_regex.TRANSLATOR_VERSION
+    assert len(document["forms"]) >= 20
+    monkeypatch.setattr(linear_regex, "_KNOWN", {})
+
+    def no_translation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a kept form was translated again")
+
+    monkeypatch.setattr(linear_regex, "_translate", no_translation)
+    rules._default_rules.cache_clear()  # as in a new process: the rules are compiled again
+    try:
+        assert hook.prime_state(hooked) >= 0  # every form comes from the file
+    finally:
+        rules._default_rules.cache_clear()
+
+
 def test_install_twice_is_harmless(repo: Path) -> None:
     hook.install(repo, python=sys.executable)
     first = (repo / ".git/hooks/prepare-commit-msg").read_bytes()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 if TYPE_CHECKING:
+    import pandas as pd
+
     from miner.analysis import Analysis
     from miner.revisits import FocusEpisode, RevisitEvent
 
@@ -34,7 +35,8 @@ def plain(value: Any) -> Any:
         value = value.item()  # numpy scalar
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else rounded(value)
-    if value is pd.NA or value is pd.NaT:
+    pandas = sys.modules.get("pandas")  # its missing values exist only once it is imported
+    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
         return None
     return value
 
