@@ -301,8 +301,7 @@ class Classifier:
         ]
         share = self.body_weight / len(found) if found else 0.0
         return [
-            Evidence(rule.id, rule.phase, "body", text, rule.weight * share)
-            for rule, text in found
+            Evidence(rule.id, rule.phase, "body", text, rule.weight * share) for rule, text in found
         ]
 
     def _reasons(
@@ -340,13 +339,14 @@ class Classifier:
     def _from_evidence(
         self, evidence: list[Evidence], reasons: tuple[str, ...], warnings: tuple[str, ...]
     ) -> Classification:
-        return score_evidence(evidence, self.rules, self._order, reasons, warnings)
+        return score_evidence(evidence, self.rules, self._order, reasons=reasons, warnings=warnings)
 
 
 def score_evidence(
     evidence: Sequence[Evidence],
     rules: Rules,
     order: Mapping[str, int],
+    *,
     reasons: tuple[str, ...],
     warnings: tuple[str, ...],
     source: str = "rules",

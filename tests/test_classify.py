@@ -104,9 +104,7 @@ def test_a_tie_goes_to_a_path_over_body_prose(rules: Rules) -> None:
     classifier = Classifier(rules, body_weight=1.5)  # body "alpha": 2 x 1.5 = beta's path 3
     result = classifier.classify("update\n\nalpha", [FileChange("data/x.csv", "M")])
     assert result.primary == "beta"
-    assert result.evidence[-1].match == (
-        "alpha 3 = beta 3: settled by the stronger path evidence"
-    )
+    assert result.evidence[-1].match == ("alpha 3 = beta 3: settled by the stronger path evidence")
 
 
 def test_body_matches_share_a_bounded_weight(rules: Rules) -> None:
