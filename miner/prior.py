@@ -61,13 +61,16 @@ class Prior:
 
 
 def is_confident(c: Classification) -> bool:
-    """Strong own evidence: an explicit label, or a rules classification with a clear lead."""
+    """Strong own evidence: an explicit label, a primary phase the subject line names, or a
+    rules classification with a clear lead."""
     if c.source in ("trailer", "note"):
         return True
     if c.primary is None or c.source != "rules":
         return False
     if any(e.kind == "prior" for e in c.evidence):
         return False
+    if any(e.kind in ("message", "scope") and e.phase == c.primary for e in c.evidence):
+        return True  # the subject line names the primary phase
     score = sum(e.weight for e in c.evidence if e.phase == c.primary)
     shares = sorted(c.shares.values(), reverse=True)
     lead = shares[0] - (shares[1] if len(shares) > 1 else 0.0)
