@@ -30,6 +30,9 @@ MIN_SHARE = 0.6
 CONFIDENT_SCORE = 2.0
 CONFIDENT_LEAD = 0.2
 MAX_DEPTH = 3  # folders deeper than this share their third-level folder's vote
+# Documents and pictures neither teach nor receive a vote: what a README edit is for depends on
+# its text (often a typo or link: no phase), not on the folder it sits in.
+_SILENT_SUFFIXES = (".md", ".rst", ".txt", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,7 @@ def learn(commits: Iterable[tuple[Sequence[str], Classification]], rules: Rules)
     for paths, c in commits:
         if c.primary is None or c.source != "rules" or not is_confident(c):
             continue
-        keys = {key for path in paths if not rules.is_ignored(path) for key in _keys(path)}
+        keys = {key for path in paths if _speaks(path, rules) for key in _keys(path)}
         for key in keys:
             counts.setdefault(key, Counter())[c.primary] += 1
     order = {phase: index for index, phase in enumerate(rules.phases)}
@@ -134,7 +137,7 @@ def _prior_evidence(
     voted: dict[str, tuple[FolderVote, int]] = {}
     files = 0
     for path in paths:
-        if rules.is_ignored(path):
+        if not _speaks(path, rules):
             continue
         vote = prior.vote_for(path)
         if vote is None or vote.phase not in rules.phases:
@@ -146,6 +149,10 @@ def _prior_evidence(
         Evidence(PRIOR_RULE, vote.phase, "prior", vote.describe(), weight * n / files)
         for vote, n in sorted(voted.values(), key=lambda item: item[0].key)
     ]
+
+
+def _speaks(path: str, rules: Rules) -> bool:
+    return not rules.is_ignored(path) and not path.lower().endswith(_SILENT_SUFFIXES)
 
 
 def _is_noise(c: Classification) -> bool:

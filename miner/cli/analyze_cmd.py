@@ -131,6 +131,12 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help="also mine added/deleted lines (a blob diff per commit: ~10x slower)",
     )
     parser.add_argument(
+        "--content",
+        action="store_true",
+        help="read the added/removed lines of the commits whose message and paths do not "
+        "decide their phase (one streamed git diff-tree; see the README for its cost)",
+    )
+    parser.add_argument(
         "--backend",
         choices=("git", "pydriller"),
         default="git",
@@ -165,6 +171,7 @@ def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
         "exclude_authors": tuple(args.exclude_author),
         "include_bots": args.include_bots,
         "churn": args.churn,
+        "content": args.content,
         "cache": args.cache,
         "use_cache": not args.no_cache,
         "backend": args.backend,
