@@ -109,7 +109,8 @@ def evaluate_by_repo(
     best on the others."""
     repos = sorted({row.repo for row in rows})
     grouped = {repo: [row for row in rows if row.repo == repo] for repo in repos}
-    settings = GRID if loro else ((BODY_WEIGHT, PRIOR_WEIGHT),)
+    default = (BODY_WEIGHT, PRIOR_WEIGHT)
+    settings = GRID if loro else (default,)
 
     def score(repo: str, setting: tuple[float, float]) -> Evaluation:
         return evaluate(
@@ -126,7 +127,8 @@ def evaluate_by_repo(
     result = []
     for repo in repos:
         others = [r for r in repos if r != repo]
-        chosen = max(settings, key=lambda s: (_mean(table, others, s), s == settings[0]))
+        # equal means: the shipped default, then the first in grid order
+        chosen = max(settings, key=lambda s: (_mean(table, others, s), s == default))
         result.append(RepoScore(repo, table[(repo, chosen)], chosen))
     return ByRepo(tuple(result), loro, min_confidence, skip_merges)
 
