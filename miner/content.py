@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from miner.classify import Classification, Evidence, _matches, score_evidence
+from miner.history import parse_diff_lines
 from miner.prior import is_confident
 from miner.rules import MessageRule, Rules, compile_message, glob_to_regex
 
@@ -298,6 +299,12 @@ def apply_content(
         for sha, files in diffs
         if sha in by_sha
     }
+
+
+def files_from_patch(patch: bytes, *, max_bytes: int = MAX_BYTES_PER_FILE) -> dict[str, bytes]:
+    """The changed lines per file of one ``git diff -p -U0`` (e.g. the staged diff)."""
+    lines = [b"\x1eminer-diff\x00staged\n", *patch.splitlines(keepends=True)]
+    return next((files for _, files in parse_diff_lines(lines, max_bytes=max_bytes)), {})
 
 
 def _is_noise(c: Classification) -> bool:
