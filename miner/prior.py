@@ -137,7 +137,7 @@ def _prior_evidence(
     voted: dict[str, tuple[FolderVote, int]] = {}
     files = 0
     for path in paths:
-        if not _speaks(path, rules):
+        if not _speaks(path, rules) or _rules_know(path, rules):
             continue
         vote = prior.vote_for(path)
         if vote is None or vote.phase not in rules.phases:
@@ -149,6 +149,19 @@ def _prior_evidence(
         Evidence(PRIOR_RULE, vote.phase, "prior", vote.describe(), weight * n / files)
         for vote, n in sorted(voted.values(), key=lambda item: item[0].key)
     ]
+
+
+def _rules_know(path: str, rules: Rules) -> bool:
+    """A path some path rule matches already voted: the prior fills in what rules do not know."""
+    known = _KNOWN.setdefault(rules.digest, {})
+    if path not in known:
+        if len(known) >= 100_000:
+            known.clear()
+        known[path] = any(rule.matches(path) for rule in rules.path_rules)
+    return known[path]
+
+
+_KNOWN: dict[str, dict[str, bool]] = {}
 
 
 def _speaks(path: str, rules: Rules) -> bool:

@@ -133,9 +133,9 @@ def _rules_only(phase: str, path: str) -> tuple[tuple[str, ...], Classification]
 
 def test_the_prior_is_learnt_from_confident_commits_and_used_by_weak_ones() -> None:
     rules = load_rules()
-    confident = [_rules_only("model_deployment", f"app/workers/w{n}.py") for n in range(4)]
-    weak = (("app/workers/new.py",), Classification(None, (), {}, (), (), "none"))
-    doc = (("app/workers/README.md",), Classification(None, (), {}, (), (), "none"))
+    confident = [_rules_only("model_deployment", f"svc/jobs/w{n}.py") for n in range(4)]
+    weak = (("svc/jobs/new.py",), Classification(None, (), {}, (), (), "none"))
+    doc = (("svc/jobs/README.md",), Classification(None, (), {}, (), (), "none"))
     result = apply_all([*confident, weak, doc], rules)
     assert result[:4] == [c for _, c in confident]  # confident commits never change
     assert result[4].primary == "model_deployment"
@@ -144,7 +144,7 @@ def test_the_prior_is_learnt_from_confident_commits_and_used_by_weak_ones() -> N
             "repository-prior",
             "model_deployment",
             "prior",
-            "`app/workers/` → model_deployment, 4 commits",
+            "`svc/jobs/` → model_deployment, 4 commits",
             1.0,
         ),
     )
