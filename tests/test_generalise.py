@@ -173,3 +173,38 @@ def test_dev_sets_leave_one_repository_out_do_not_regress() -> None:
     assert result.mean_accuracy is not None and result.mean_accuracy >= 0.80
     worst = result.worst
     assert worst is not None and worst.accuracy is not None and worst.accuracy >= 0.65
+
+
+# ----------------------------------------------------------------------- explain
+
+LAYOUT = {
+    "start": "2024-03-01T10:00:00+00:00",
+    "spacing": "1d",
+    "commits": [
+        *(
+            {"message": f"Deploy the scorer, part {n}", "write": {f"svc/jobs/j{n}.py": "x\n"}}
+            for n in range(3)
+        ),
+        {"message": "wip", "write": {"svc/jobs/new.py": "y\n"}},
+        {"message": "Deploy the new trainer", "write": {"src/train.py": "z\n"}},
+    ],
+}
+
+
+def test_explain_names_the_prior_and_the_tie(
+    make_repo: Callable[[Mapping[str, Any]], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from miner.cli import main
+
+    repo = str(make_repo(LAYOUT))
+    assert main(["explain", repo, "HEAD~1", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "repository prior" in out
+    assert "`svc/jobs/` → model_deployment, 3 commits" in out
+    assert "primary  model_deployment" in out
+    assert main(["explain", repo, "HEAD", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "tie      model_development 2 = model_deployment 2: settled by the stronger subject "
+        "evidence" in out
+    )
