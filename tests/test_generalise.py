@@ -208,3 +208,37 @@ def test_explain_names_the_prior_and_the_tie(
         "tie      model_development 2 = model_deployment 2: settled by the stronger subject "
         "evidence" in out
     )
+
+
+HEADER = "repo,sha,date,subject,paths,phases,primary,confidence,note,message\n"
+TINY = (
+    HEADER
+    + "a/one,1,2024-01-01,Train the model,src/train.py,model_development,model_development,high,,\n"
+    + "a/one,2,2024-01-02,Fix typo,README.md,none,none,high,,\n"
+    + "b/two,3,2024-01-03,Bump numpy,requirements.txt,management,management,high,,\n"
+    + "b/two,4,2024-01-04,wip,notes.txt,monitoring,monitoring,medium,,\n"
+)
+
+
+def test_evaluate_by_repo_prints_each_repository_its_mean_and_worst(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from miner.cli import main
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text(TINY, encoding="utf-8")
+    args = ["evaluate", "--gold", str(gold), "--by-repo", "--loro", "--format", "json"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [(r["repo"], r["rows"], r["accuracy"]) for r in result["repositories"]] == [
+        ("a/one", 2, 1.0),
+        ("b/two", 2, 0.5),
+    ]
+    assert (result["mean_accuracy"], result["worst"]) == (
+        0.75,
+        {"repo": "b/two", "accuracy": 0.5},
+    )
+    assert main(["evaluate", "--gold", str(gold), "--loro"]) == 2
+    assert capsys.readouterr().err == "miner: error: --loro needs --by-repo\n"
