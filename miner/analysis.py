@@ -327,10 +327,12 @@ def apply_content_pass(
 ) -> list[tuple[CommitRecord, Classification]]:
     """Content evidence for the commits whose message and paths do not decide: their diffs
     are read in one streamed git process, at most MAX_BYTES_PER_FILE per file."""
-    from miner.content import MAX_BYTES_PER_FILE, apply_content, needs_content
+    from miner.content import MAX_BYTES_PER_FILE, SKIPPED_FILES, apply_content, needs_content
 
     weak = [(r.sha, c) for r, c in commits if not r.is_merge and needs_content(c)]
-    diffs = iter_diff_lines(repo, [sha for sha, _ in weak], max_bytes=MAX_BYTES_PER_FILE)
+    diffs = iter_diff_lines(
+        repo, [sha for sha, _ in weak], max_bytes=MAX_BYTES_PER_FILE, skip=SKIPPED_FILES
+    )
     changed = apply_content(weak, diffs, rules)
     return [(r, changed.get(r.sha, c)) for r, c in commits]
 

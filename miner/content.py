@@ -26,6 +26,19 @@ from miner.prior import is_confident
 from miner.rules import MessageRule, Rules, compile_message, glob_to_regex
 
 MAX_BYTES_PER_FILE = 8192
+# Files no content rule reads: git does not even diff them.
+SKIPPED_FILES = (
+    "*.csv",
+    "*.tsv",
+    "*.parquet",
+    "*.jsonl",
+    "*.json",
+    "*.lock",
+    "*.svg",
+    "*.html",
+    "*.txt",
+    "*.xml",
+)
 CONTENT_WEIGHT = 1.0
 
 _PY = ("*.py", "*.ipynb")

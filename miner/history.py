@@ -792,13 +792,15 @@ _DIFF_MARKER = b"\x1eminer-diff"
 
 
 def iter_diff_lines(
-    repo: Repository, shas: Sequence[str], *, max_bytes: int
+    repo: Repository, shas: Sequence[str], *, max_bytes: int, skip: Sequence[str] = ()
 ) -> Iterator[tuple[str, dict[str, bytes]]]:
     """For each of ``shas`` (non-merge commits), the added and removed lines of each changed
     file against its first parent, at most ``max_bytes`` per file (the rest is read but not
-    kept): one streamed ``git diff-tree --stdin`` for all of them. Binary files give nothing."""
+    kept): one streamed ``git diff-tree --stdin`` for all of them. Binary files give nothing;
+    files whose name matches a ``skip`` pattern (e.g. ``*.csv``) are not diffed at all."""
     if not shas:
         return
+    pathspecs = [":(exclude,glob)**/" + pattern for pattern in skip]
     command = _git_command(
         repo,
         "diff-tree",
@@ -812,6 +814,7 @@ def iter_diff_lines(
         "--no-textconv",
         "--no-renames",
         f"--format={_DIFF_MARKER.decode()}%x00%H",
+        *(["--", ".", *pathspecs] if pathspecs else []),
     )
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
         stdin.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))

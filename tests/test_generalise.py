@@ -14,7 +14,14 @@ from miner.classify import Classification, Classifier, Evidence
 from miner.content import content_evidence, content_rules
 from miner.evaluate import read_gold
 from miner.evaluate_repos import evaluate_by_repo
-from miner.history import FileChange, parse_diff_lines
+from miner.history import (
+    FileChange,
+    HistoryOptions,
+    iter_diff_lines,
+    open_repository,
+    parse_diff_lines,
+    rev_list,
+)
 from miner.prior import apply_all, learn
 from miner.rules import load_rules
 from miner.zones import split_zones
@@ -121,6 +128,21 @@ def test_analyze_with_content_classifies_a_vague_commit_by_its_diff(
     assert first.classification.primary == "model_development"
     assert [e.rule for e in first.classification.evidence] == ["content.import.training"]
     assert typo.classification.primary is None  # noise is never read
+
+
+def test_diff_lines_skip_files_no_content_rule_reads(
+    make_repo: Callable[[Mapping[str, Any]], Path],
+) -> None:
+    spec = {
+        "start": "2024-03-01T10:00:00+00:00",
+        "commits": [{"message": "m", "write": {"a.py": "import os\n", "d/x.csv": "1,2\n"}}],
+    }
+    with open_repository(str(make_repo(spec))) as repo:
+        (sha,) = rev_list(repo, HistoryOptions())
+        assert list(iter_diff_lines(repo, [sha], max_bytes=100, skip=("*.csv",))) == [
+            (sha, {"a.py": b"import os\n"})
+        ]
+        assert list(iter_diff_lines(repo, [], max_bytes=100)) == []
 
 
 # ----------------------------------------------------------------------- prior
