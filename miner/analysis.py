@@ -24,6 +24,7 @@ from miner.history import (
     RepositoryInfo,
     count_commits,
     iter_commits,
+    iter_diff_lines,
     open_repository,
     read_tracked_file,
     resolve_revision,
@@ -50,6 +51,10 @@ MAX_WINDOW_COMMITS = 1_000_000
 MAX_WINDOW_DAYS = 36_525  # 100 years
 
 ProgressCallback = Callable[[int], None]
+CONTENT_SKIPPED = (
+    "--content not applied: file contents are missing from this repository (partial clone or "
+    "missing objects), and miner never fetches them"
+)
 MAILMAP_MISSING = (
     "the .mailmap of this partial clone is not downloaded: author names and emails are shown "
     "as committed (not mapped)"
@@ -74,6 +79,8 @@ class AnalysisOptions:
     exclude_authors: tuple[str, ...] = ()
     include_bots: bool = False
     churn: bool = False
+    # Read the diff of commits whose message and paths do not decide (miner.content).
+    content: bool = False
     seed: int = 0
     # Where mined commits persist between runs (miner.store); never changes a number, so
     # option_values() leaves both out of the JSON options.
@@ -382,7 +389,39 @@ def _analyse(
         commits = apply_notes(repo, rules, commits)
     if repo.info.mailmap_missing:
         notices += (MAILMAP_MISSING,)
+    if settings.content and repo.info.exact_renames is not None:
+        notices += (CONTENT_SKIPPED,)
+    elif settings.content:
+        commits = apply_content_pass(repo, rules, commits)
+    commits = apply_prior_pass(rules, commits)
     return build_analysis(repo.info, settings, rules, commits, counts, notices=notices)
+
+
+def apply_content_pass(
+    repo: Repository, rules: Rules, commits: list[tuple[CommitRecord, Classification]]
+) -> list[tuple[CommitRecord, Classification]]:
+    """Content evidence for the commits whose message and paths do not decide: their diffs
+    are read in one streamed git process, at most MAX_BYTES_PER_FILE per file."""
+    from miner.content import MAX_BYTES_PER_FILE, SKIPPED_FILES, apply_content, needs_content
+
+    weak = [(r.sha, c) for r, c in commits if not r.is_merge and needs_content(c)]
+    diffs = iter_diff_lines(
+        repo, [sha for sha, _ in weak], max_bytes=MAX_BYTES_PER_FILE, skip=SKIPPED_FILES
+    )
+    changed = apply_content(weak, diffs, rules)
+    return [(r, changed.get(r.sha, c)) for r, c in commits]
+
+
+def apply_prior_pass(
+    rules: Rules, commits: list[tuple[CommitRecord, Classification]]
+) -> list[tuple[CommitRecord, Classification]]:
+    """The repository prior (miner.prior): learnt from the confident commits, used by the
+    weak ones."""
+    from miner.prior import apply_all
+
+    paths = [tuple(f.path for f in record.files) for record, _ in commits]
+    classified = apply_all(list(zip(paths, (c for _, c in commits), strict=True)), rules)
+    return [(record, c) for (record, _), c in zip(commits, classified, strict=True)]
 
 
 def _mine_commits(

@@ -26,7 +26,9 @@ from typing import Any
 from miner.history import CommitRecord, FileChange
 from miner.message_engine import matcher_for
 from miner.rules import MessageRule, PathRule, Rules
+from miner.ties import TIE_KIND, TIE_RULE, settle
 from miner.trailers import Trailers, split_message, trailer_values
+from miner.zones import split_zones
 
 PHASE_TRAILER = "MLOps-Phase"
 REASON_TRAILER = "MLOps-Reason"
@@ -34,15 +36,24 @@ REASON_TRAILER = "MLOps-Reason"
 MAX_MESSAGE_CHARS = 8192
 # Memo caches are cleared when they reach this size, so memory stays bounded on huge histories.
 MAX_CACHE_ENTRIES = 200_000
-_TIE_DIGITS = 9
+# Body prose weighs this fraction of a rule's weight, shared among the body matches: all of a
+# body together weighs at most BODY_WEIGHT times its strongest rule (chosen leave-one-repository-
+# out on the labelled commits: see ``miner evaluate --by-repo --loro``).
+BODY_WEIGHT = 0.5
+# Bumped whenever the same rules may classify a commit differently (cached classifications).
+CLASSIFIER_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One rule that contributed to a commit's score.
 
-    ``kind`` is ``path``, ``message``, ``trailer`` or ``noise`` (a noise entry that made the commit
-    unclassified: ``phase`` empty, ``weight`` 0); ``match`` is the matched path or text
+    ``kind`` is ``path``, ``message`` (matched in the subject line), ``scope`` (a conventional-
+    commit scope matched like a path), ``body`` (matched in the body prose), ``content``
+    (added/removed lines, :mod:`miner.content`), ``prior`` (the repository's own layout,
+    :mod:`miner.prior`), ``trailer``, ``note``, ``noise`` (a noise entry that made the commit
+    unclassified: ``phase`` empty, ``weight`` 0) or ``tie`` (how a tie for the primary phase was
+    settled: weight 0, see :mod:`miner.ties`); ``match`` is the matched path or text
     (for a path rule matching several files: the first path and ``(+N more)``); ``weight`` is the
     rule's *effective* contribution after path normalisation, so a phase's score is exactly the
     sum of its evidence weights.
@@ -104,9 +115,14 @@ class Classifier:
     """
 
     def __init__(
-        self, rules: Rules, *, known_paths: Mapping[str, Sequence[str] | None] | None = None
+        self,
+        rules: Rules,
+        *,
+        known_paths: Mapping[str, Sequence[str] | None] | None = None,
+        body_weight: float = BODY_WEIGHT,
     ) -> None:
         self.rules = rules
+        self.body_weight = body_weight
         self._order = {phase: index for index, phase in enumerate(rules.phases)}
         self._path_cache: dict[str, _PathVotes] = {}
         self._message_cache: dict[str, _MessageMatch] = {}
@@ -243,24 +259,51 @@ class Classifier:
 
     def _match_message(self, message: str) -> _MessageMatch:
         body, trailers = split_message(message)
-        lowered = body.lower()
-        evidence = tuple(
-            Evidence(rule.id, rule.phase, "message", text, rule.weight)
-            for rule, text in _matches(self.rules.message_rules, body, lowered)
+        zones = split_zones(body)
+        rules = self.rules.message_rules
+        in_subject = _matches(rules, zones.subject, zones.subject.lower())
+        evidence = [
+            Evidence(rule.id, rule.phase, "message", text, rule.weight) for rule, text in in_subject
+        ]
+        evidence += self._scope_evidence(zones.scope)
+        evidence += self._body_evidence(zones.body, {rule.id for rule, _ in in_subject})
+        reasons, warnings = self._reasons(
+            _zone_reasons(self.rules.reasons, zones.subject, zones.body),
+            trailer_values(trailers, REASON_TRAILER),
         )
-        computed = tuple(rule.id for rule, _ in _matches(self.rules.reasons, body, lowered))
-        reasons, warnings = self._reasons(computed, trailer_values(trailers, REASON_TRAILER))
         warnings += tuple(
             f"unknown phase {p!r} in {PHASE_TRAILER} trailer ignored"
             for p in trailer_values(trailers, PHASE_TRAILER)
             if p not in self._phase_set
         )
-        subject = body.split("\n", 1)[0]
-        noise = next(iter(_matches(self.rules.noise, subject, subject.lower())), None)
+        noise = next(iter(_matches(self.rules.noise, zones.subject, zones.subject.lower())), None)
         noise_evidence = (
             None if noise is None else Evidence(noise[0].id, "", "noise", noise[1], 0.0)
         )
-        return _MessageMatch(evidence, reasons, noise_evidence, trailers, warnings)
+        return _MessageMatch(tuple(evidence), reasons, noise_evidence, trailers, warnings)
+
+    def _scope_evidence(self, scope: str | None) -> list[Evidence]:
+        """A conventional-commit scope names a component the way a folder does: the path rules
+        that would match a folder of that name vote, at full weight."""
+        if not scope:
+            return []
+        votes = self._votes(f"{scope}/{scope}") or ()
+        return [Evidence(rule.id, rule.phase, "scope", scope, rule.weight) for rule in votes]
+
+    def _body_evidence(self, prose: str, in_subject: set[str]) -> list[Evidence]:
+        """Rules matched in the body prose (and not already in the subject); together they
+        weigh at most ``body_weight`` times the strongest of them."""
+        if not prose or self.body_weight <= 0:
+            return []
+        found = [
+            (rule, text)
+            for rule, text in _matches(self.rules.message_rules, prose, prose.lower())
+            if rule.id not in in_subject
+        ]
+        share = self.body_weight / len(found) if found else 0.0
+        return [
+            Evidence(rule.id, rule.phase, "body", text, rule.weight * share) for rule, text in found
+        ]
 
     def _reasons(
         self, computed: tuple[str, ...], given: tuple[str, ...]
@@ -297,33 +340,38 @@ class Classifier:
     def _from_evidence(
         self, evidence: list[Evidence], reasons: tuple[str, ...], warnings: tuple[str, ...]
     ) -> Classification:
-        if not evidence:
-            return Classification(None, (), {}, (), reasons, "none", warnings)
-        # Sorted first, so that sums (and so ties) never depend on the order of the rules; the
-        # first item of each phase is then its strongest (weight, path before message, id).
-        evidence.sort(key=self._evidence_key)
-        scores: dict[str, float] = {}
-        path_first: dict[str, bool] = {}
-        for item in evidence:
-            if item.phase in scores:
-                scores[item.phase] += item.weight
-            else:
-                scores[item.phase] = item.weight
-                path_first[item.phase] = item.kind == "path"
-        primary = ""
-        best: tuple[float, bool] = (-1.0, False)
-        for phase, score in scores.items():  # canonical order: the earlier phase keeps a tie
-            rank = (round(score, _TIE_DIGITS), path_first[phase])
-            if rank > best:
-                primary, best = phase, rank
-        total = sum(scores.values())
-        threshold = (self.rules.min_share - 1e-12) * total
-        labels = (primary, *(p for p, s in scores.items() if p != primary and s >= threshold))
-        shares = {p: s / total for p, s in scores.items()}
-        return Classification(primary, labels, shares, tuple(evidence), reasons, "rules", warnings)
+        return score_evidence(evidence, self.rules, self._order, reasons=reasons, warnings=warnings)
 
-    def _evidence_key(self, item: Evidence) -> tuple[int, float, bool, str]:
-        return (self._order[item.phase], -item.weight, item.kind != "path", item.rule)
+
+def score_evidence(
+    evidence: Sequence[Evidence],
+    rules: Rules,
+    order: Mapping[str, int],
+    *,
+    reasons: tuple[str, ...],
+    warnings: tuple[str, ...],
+    source: str = "rules",
+) -> Classification:
+    """Scores, primary, labels and shares from a commit's evidence (a previous ``tie`` item is
+    dropped and the tie, if any, settled anew): one precedence for every kind of evidence."""
+    items = sorted(
+        (item for item in evidence if item.kind != TIE_KIND and item.phase),
+        key=lambda item: (order[item.phase], -item.weight, item.kind != "path", item.rule),
+    )
+    if not items:
+        return Classification(None, (), {}, (), reasons, "none", warnings)
+    # Sorted first, so that sums (and so ties) never depend on the order of the rules.
+    scores: dict[str, float] = {}
+    for item in items:
+        scores[item.phase] = scores.get(item.phase, 0.0) + item.weight
+    primary, tie = settle(scores, items, rules.phases)
+    if tie is not None:
+        items.append(Evidence(TIE_RULE, primary, TIE_KIND, tie, 0.0))
+    total = sum(scores.values())
+    threshold = (rules.min_share - 1e-12) * total
+    labels = (primary, *(p for p, s in scores.items() if p != primary and s >= threshold))
+    shares = {p: s / total for p, s in scores.items()}
+    return Classification(primary, labels, shares, tuple(items), reasons, source, warnings)
 
 
 def _matches(
@@ -333,6 +381,17 @@ def _matches(
     search the lowercased text ``lowered``: see :func:`miner.rules.compile_message`). All of
     ``rules`` are matched in one linear-time pass (:mod:`miner.message_engine`)."""
     return matcher_for(rules).matches(body, lowered)
+
+
+def _zone_reasons(rules: Sequence[MessageRule], subject: str, prose: str) -> tuple[str, ...]:
+    """Reasons named in the subject; only when it names none, those of the first body line
+    that names any (a long PR body does not yield a handful of reasons)."""
+    found = _matches(rules, subject, subject.lower())
+    for line in prose.splitlines():
+        if found:
+            break
+        found = _matches(rules, line, line.lower())
+    return tuple(rule.id for rule, _ in found)
 
 
 def _path_match(first: str, count: int) -> str:

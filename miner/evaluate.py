@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from miner.classify import Classification, Classifier
+from miner.classify import BODY_WEIGHT, Classification, Classifier
 from miner.errors import MinerError, reading
 from miner.history import FileChange
+from miner.prior import PRIOR_WEIGHT, apply_all
 from miner.rules import Rules
 
 NONE = "none"
@@ -43,6 +44,7 @@ class GoldRow:
     primary: str | None
     confidence: str
     note: str
+    repo: str = ""
 
     @property
     def is_merge(self) -> bool:
@@ -218,6 +220,7 @@ def _gold_row(record: dict[str, str], number: int, name: str, known: frozenset[s
         primary=None if primary == NONE else primary,
         confidence=confidence,
         note=record["note"],
+        repo=(record.get("repo") or "").strip(),
     )
 
 
@@ -240,13 +243,19 @@ def evaluate(
     gold: str = "",
     min_confidence: str = "low",
     skip_merges: bool = False,
+    body_weight: float = BODY_WEIGHT,
+    prior_weight: float = PRIOR_WEIGHT,
 ) -> Evaluation:
-    """Classify the selected rows and score the rules against their labels."""
-    selected = select_rows(rows, min_confidence=min_confidence, skip_merges=skip_merges)
-    classifier = Classifier(rules)
+    """Classify the rows and score the selected ones against their labels.
+
+    The repository prior (:mod:`miner.prior`) of each repository (``repo`` column) is learnt
+    from what the rules made of *all* its rows, never from their labels."""
+    selected = set(select_rows(rows, min_confidence=min_confidence, skip_merges=skip_merges))
+    classified = classify_rows(rows, rules, body_weight=body_weight, prior_weight=prior_weight)
     outcomes = tuple(
-        RowOutcome(row, classifier.classify(row.message, [FileChange(p, "M") for p in row.paths]))
-        for row in selected
+        RowOutcome(row, classification)
+        for row, classification in zip(rows, classified, strict=True)
+        if row in selected
     )
     labels = (*rules.phases, NONE)
     scores = tuple(_phase_score(phase, outcomes) for phase in labels)
@@ -267,6 +276,28 @@ def evaluate(
         labels=labels,
         confusion=_confusion(outcomes, labels),
     )
+
+
+def classify_rows(
+    rows: Sequence[GoldRow],
+    rules: Rules,
+    *,
+    body_weight: float = BODY_WEIGHT,
+    prior_weight: float = PRIOR_WEIGHT,
+) -> list[Classification]:
+    """What the rules, then each repository's prior, make of every row (in row order)."""
+    classifier = Classifier(rules, body_weight=body_weight)
+    result = [
+        classifier.classify(row.message, [FileChange(p, "M") for p in row.paths]) for row in rows
+    ]
+    by_repo: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        by_repo.setdefault(row.repo, []).append(index)
+    for indexes in by_repo.values():
+        pairs = [(rows[i].paths, result[i]) for i in indexes]
+        for i, c in zip(indexes, apply_all(pairs, rules, weight=prior_weight), strict=True):
+            result[i] = c
+    return result
 
 
 def evaluate_file(

@@ -581,6 +581,7 @@ def _trailers_for(
     amending = _is_amend(request, context)
     parent = _rev_parse(context, f"{context.head}^") if amending else context.head
     classification = classifier.classify(body, _staged_changes(context, amending, parent))
+    classification = _with_staged_content(classification, rules, context, amending, parent)
     if classification.primary is None:
         _remember_paths(context.paths_file, rules, classifier, len(known))
         return ()
@@ -668,6 +669,27 @@ def _staged_changes(
     if amending:
         args.append(parent or _empty_tree(context))
     return tuple(parse_name_status(_git_bytes(args, cwd=context.cwd, clean=context.clean)))
+
+
+def _with_staged_content(
+    classification: Classification,
+    rules: Rules,
+    context: _Context,
+    amending: bool,
+    parent: str | None,
+) -> Classification:
+    """When message and paths do not decide, the staged diff's lines do (miner.content): the
+    diff is local, so the hook reads it by default."""
+    from miner.content import content_rules, files_from_patch, needs_content, with_content
+
+    if not needs_content(classification):
+        return classification
+    args = ["diff", "--cached", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv"]
+    args += ["--no-renames", "--no-relative"]
+    if amending:
+        args.append(parent or _empty_tree(context))
+    patch = _git_bytes(args, cwd=context.cwd, clean=context.clean)
+    return with_content(classification, files_from_patch(patch), rules, content_rules(rules))
 
 
 def _empty_tree(context: _Context) -> str:

@@ -44,7 +44,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from miner.classify import Classification, Classifier, Evidence
+from miner.classify import CLASSIFIER_VERSION, Classification, Classifier, Evidence
 from miner.errors import MinerError, RepositoryError
 from miner.history import (
     CommitRecord,
@@ -123,7 +123,8 @@ def classification_key(
 ) -> str:
     """What changes a classification: the history mode, the effective rules, the path filters."""
     material = json.dumps(
-        [mode, rules.digest, rules.min_share, list(include), list(exclude)], ensure_ascii=True
+        [mode, rules.digest, rules.min_share, list(include), list(exclude), CLASSIFIER_VERSION],
+        ensure_ascii=True,
     )
     return hashlib.sha256(material.encode("ascii")).hexdigest()
 

@@ -86,11 +86,41 @@ def test_ignored_paths_contribute_nothing(rules: Rules) -> None:
     assert not result.classified
 
 
-def test_tie_goes_to_the_phase_whose_strongest_rule_matched_a_path(rules: Rules) -> None:
+def test_a_tie_goes_to_the_subject_over_a_path_and_says_so(rules: Rules) -> None:
     result = run(rules, "fix", "src/a/y.py")
     assert result.shares == {"alpha": 0.5, "gamma": 0.5}
-    assert result.primary == "alpha"
-    assert run(rules, "fix", "src/a/y.py").labels == ("alpha", "gamma")
+    assert result.primary == "gamma"
+    assert result.labels == ("gamma", "alpha")
+    assert result.evidence[-1] == Evidence(
+        "tie-break",
+        "gamma",
+        "tie",
+        "alpha 2 = gamma 2: settled by the stronger subject evidence",
+        0.0,
+    )
+
+
+def test_a_tie_goes_to_a_path_over_body_prose(rules: Rules) -> None:
+    classifier = Classifier(rules, body_weight=1.5)  # body "alpha": 2 x 1.5 = beta's path 3
+    result = classifier.classify("update\n\nalpha", [FileChange("data/x.csv", "M")])
+    assert result.primary == "beta"
+    assert result.evidence[-1].match == ("alpha 3 = beta 3: settled by the stronger path evidence")
+
+
+def test_body_matches_share_a_bounded_weight(rules: Rules) -> None:
+    # Subject silent; body names alpha and data: each gets 2 x 0.5 / 2 and 1 x 0.5 / 2.
+    result = run(rules, "update\n\nalpha and data", "README")
+    assert [(e.rule, e.kind, e.weight) for e in result.evidence] == [
+        ("a.msg", "body", 0.5),
+        ("b.msg", "body", 0.25),
+    ]
+
+
+def test_boilerplate_and_deep_body_lines_carry_nothing(rules: Rules) -> None:
+    body = "\n".join(["## Checklist", "- [x] alpha", "```", "alpha", "```", "> alpha"])
+    body += "\nSigned-off-by: alpha <a@b.c>\nsee https://alpha.example/data\n"
+    body += "\n".join(["filler"] * 12) + "\nalpha"
+    assert run(rules, f"update\n\n{body}", "README").primary is None
 
 
 def test_tie_between_message_rules_goes_to_canonical_order(rules: Rules) -> None:
@@ -98,6 +128,9 @@ def test_tie_between_message_rules_goes_to_canonical_order(rules: Rules) -> None
     assert result.primary == "alpha"
     assert result.labels == ("alpha", "gamma")
     assert result.reasons == ("bug_fix",)
+    assert result.evidence[-1].match == (
+        "alpha 2 = gamma 2: settled by canonical order (evidence of every kind equal)"
+    )
 
 
 def test_primary_comes_first_then_canonical_order(rules: Rules) -> None:
@@ -110,8 +143,9 @@ def test_primary_comes_first_then_canonical_order(rules: Rules) -> None:
 
 def test_a_share_equal_to_min_share_is_a_label(rules: Rules) -> None:
     result = run(rules, "fix", "data/x.csv", "data/y.csv", "src/a/z.py")
-    # alpha 2/3, beta 2, gamma 2: total 14/3, alpha's share = 1/7 ; gamma's = 3/7
-    assert result.labels == ("beta", "gamma")
+    # alpha 2/3, beta 2, gamma 2: total 14/3, alpha's share = 1/7 ; gamma's = 3/7 ; the tie
+    # beta = gamma goes to gamma's subject evidence
+    assert result.labels == ("gamma", "beta")
     exact = run(rules, "data", "src/a/x.py", "data/x.csv")  # alpha 1, beta 1.5 + 1
     assert exact.shares == {"alpha": 1 / 3.5, "beta": 2.5 / 3.5}
     assert exact.labels == ("beta", "alpha")
@@ -261,8 +295,8 @@ def test_classify_command_reads_and_writes_json_lines(
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert out[0] == {
         "id": 1,
-        "primary": "alpha",
-        "labels": ["alpha", "gamma"],
+        "primary": "gamma",
+        "labels": ["gamma", "alpha"],
         "shares": {"alpha": 0.5, "gamma": 0.5},
         "evidence": [
             {
@@ -273,6 +307,13 @@ def test_classify_command_reads_and_writes_json_lines(
                 "weight": 2.0,
             },
             {"rule": "g.msg", "phase": "gamma", "kind": "message", "match": "fix", "weight": 2.0},
+            {
+                "rule": "tie-break",
+                "phase": "gamma",
+                "kind": "tie",
+                "match": "alpha 2 = gamma 2: settled by the stronger subject evidence",
+                "weight": 0.0,
+            },
         ],
         "reasons": ["bug_fix"],
         "source": "rules",

@@ -618,3 +618,13 @@ def test_path_votes_are_remembered_and_a_bad_cache_is_ignored(hooked: Path) -> N
     (hooked / ".git" / "miner" / "hook-paths.json").write_text('{"rules": "other", "votes": 1}')
     commit(hooked, {"models/train.py": "fit(2)\n"}, "-m", "Tune")
     assert message(hooked) == "Tune\n\nMLOps-Phase: model_development"
+
+
+def test_the_staged_diff_decides_when_message_and_paths_do_not(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "plain")
+    (repo / ".miner" / "phase_rules.yaml").unlink()  # the packaged rules and content rules
+    hook.install(repo, python=sys.executable)
+    commit(repo, {"src/thing.py": "import torch\n\nnet = torch.nn.Linear(2, 1)\n"}, "-m", "wip")
+    assert message(repo) == "wip\n\nMLOps-Phase: model_development"
+    commit(repo, {"src/other.py": "x = 1\n"}, "-m", "wip again")
+    assert message(repo) == "wip again"  # nothing in the diff speaks: left alone

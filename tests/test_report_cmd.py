@@ -12,7 +12,7 @@ from benchmarks.bench_incremental import grow
 from miner.cli import main
 
 EXPECTED_GATE_LINES = [
-    "miner: gate tripped: revisit_events > 30 (revisit_events = 38 in 2020-10)",
+    "miner: gate tripped: revisit_events > 30 (revisit_events = 33 in 2020-10)",
     "miner: gate tripped: phase_share[monitoring] < 0.1 "
     "(phase_share[monitoring] = 0.0883978 in 2020-10)",
 ]
@@ -43,7 +43,7 @@ def test_json_report(project: Path, capsys: pytest.CaptureFixture[str], tmp_path
         "2020-10-01",
         "2020-11-01",
     )
-    assert document["current"]["revisit_events"] == len(document["new_revisit_events"]) == 38
+    assert document["current"]["revisit_events"] == len(document["new_revisit_events"]) == 33
     assert [p["label"] for p in document["periods"]] == ["2020-09", "2020-10"]
     assert document["history"] == {
         "commits_seen": 600,
@@ -87,8 +87,8 @@ def test_gates_exit_1_with_one_line_each_after_the_report(
     )
     assert code == 1
     assert err.splitlines() == EXPECTED_GATE_LINES
-    assert "| revisit_rate &gt;= 0.5 | 0.209945 | passed |" in out
-    assert "| revisit_events &gt; 30 | 38 | TRIPPED |" in out
+    assert "| revisit_rate &gt;= 0.5 | 0.18232 | passed |" in out
+    assert "| revisit_events &gt; 30 | 33 | TRIPPED |" in out
 
 
 @pytest.mark.parametrize(
@@ -134,8 +134,8 @@ def test_bad_input_is_one_line_exit_2(
 def test_markdown_caps_long_lists(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(project), "--format", "markdown", "--no-cache")
     assert code == 0
-    assert "### New revisit events in 2020-10 (38)" in out
-    assert "… and 18 more: see the JSON report." in out
+    assert "### New revisit events in 2020-10 (33)" in out
+    assert "… and 13 more: see the JSON report." in out
     code, weekly, _ = run(
         capsys,
         str(project),

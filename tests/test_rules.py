@@ -315,7 +315,7 @@ def test_check_lists_every_schema_error(tmp_path: Path) -> None:
 def test_rules_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = write(tmp_path, "version: 1\nextends: default\n", "good.yaml")
     assert main(["rules", "check", str(good)]) == 0
-    assert capsys.readouterr().out == f"{good}: OK (9 phases, 29 rules, 10 reasons)\n"
+    assert capsys.readouterr().out == f"{good}: OK (9 phases, 32 rules, 10 reasons)\n"
     bad = write(
         tmp_path,
         "version: 1\nphases: [a]\nrules:\n"

@@ -193,6 +193,12 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "(which otherwise win over the rules) are not read",
     )
     parser.add_argument(
+        "--content",
+        action="store_true",
+        help="read the added/removed lines of the commits whose message and paths do not "
+        "decide their phase (one streamed git diff-tree; see the README for its cost)",
+    )
+    parser.add_argument(
         "--backend",
         choices=("git", "pydriller"),
         default="git",
@@ -231,6 +237,7 @@ def analysis_options(args: argparse.Namespace, settings: Settings) -> dict[str, 
         "branch": args.branch,
         "since": args.since,
         "until": args.until,
+        "content": args.content,
         "cache": args.cache,
         "use_cache": not args.no_cache,
         "backend": args.backend,

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from miner.classify import Classification
-    from miner.evaluate import Evaluation
+    from miner.evaluate import Evaluation, GoldRow
+    from miner.evaluate_repos import ByRepo
     from miner.history import FileChange
     from miner.rules import Rules
 
@@ -75,7 +76,13 @@ def register(subparsers: Any) -> None:
         description="Classify every row of a gold CSV and report primary accuracy, per-phase "
         "precision/recall/F1 of the label sets, macro-F1 and the confusion matrix.",
     )
-    evaluate.add_argument("--gold", metavar="FILE", required=True, help="gold CSV file")
+    evaluate.add_argument(
+        "--gold",
+        metavar="FILE",
+        required=True,
+        action="append",
+        help="gold CSV file (repeat to evaluate several files together)",
+    )
     _add_rules_option(evaluate)
     evaluate.add_argument(
         "--min-confidence",
@@ -85,6 +92,18 @@ def register(subparsers: Any) -> None:
     )
     evaluate.add_argument(
         "--skip-merges", action="store_true", help="drop merge rows (the analysis skips merges)"
+    )
+    evaluate.add_argument(
+        "--by-repo",
+        action="store_true",
+        help="score each repository (the gold 'repo' column) on its own: accuracy and macro-F1 "
+        "per repository, their mean and the worst",
+    )
+    evaluate.add_argument(
+        "--loro",
+        action="store_true",
+        help="with --by-repo: leave-one-repository-out, each repository scored with the tuned "
+        "settings (body and prior weights) that do best on the other repositories",
     )
     evaluate.add_argument("--format", choices=("terminal", "json"), default="terminal")
     evaluate.set_defaults(run=run_evaluate)
@@ -215,11 +234,18 @@ def classification_dict(commit_id: Any, result: Classification) -> dict[str, Any
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from miner.evaluate import evaluate_file
+    from miner.evaluate import evaluate, read_gold
 
-    result = evaluate_file(
-        args.gold,
-        _load(args),
+    rules = _load(args)
+    rows = tuple(row for path in args.gold for row in read_gold(path, rules.phases))
+    if args.loro and not args.by_repo:
+        raise UsageError("--loro needs --by-repo")
+    if args.by_repo:
+        return _run_by_repo(args, rules, rows)
+    result = evaluate(
+        rows,
+        rules,
+        gold=", ".join(args.gold),
         min_confidence=args.min_confidence,
         skip_merges=args.skip_merges,
     )
@@ -230,6 +256,56 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
         render_evaluation(result, stdout_console())
     return 0
+
+
+def _run_by_repo(args: argparse.Namespace, rules: Rules, rows: tuple[GoldRow, ...]) -> int:
+    from miner.evaluate_repos import evaluate_by_repo
+
+    result = evaluate_by_repo(
+        rows,
+        rules,
+        min_confidence=args.min_confidence,
+        skip_merges=args.skip_merges,
+        loro=args.loro,
+    )
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        from miner.cli.console import stdout_console
+
+        render_by_repo(result, stdout_console())
+    return 0
+
+
+def render_by_repo(result: ByRepo, console: Console) -> None:
+    """The terminal report of ``miner evaluate --by-repo``."""
+    from rich.table import Table
+
+    merges = ", merges skipped" if result.skip_merges else ""
+    mode = "leave-one-repository-out" if result.loro else "default settings"
+    table = Table(
+        title=f"per repository ({mode}; confidence >= {result.min_confidence}{merges})",
+        title_justify="left",
+    )
+    for column in ("repository", "rows", "accuracy", "macro-F1", "body", "prior"):
+        table.add_column(column, justify="left" if column == "repository" else "right")
+    for r in result.repos:
+        table.add_row(
+            r.repo or "(no repo column)",
+            str(r.evaluation.rows_evaluated),
+            _number(r.accuracy),
+            _number(r.macro_f1),
+            f"{r.setting[0]:g}",
+            f"{r.setting[1]:g}",
+        )
+    console.print(table)
+    worst = result.worst
+    console.print(
+        f"mean accuracy {_number(result.mean_accuracy)}, mean macro-F1 "
+        f"{_number(result.mean_macro_f1)}, worst "
+        + ("-" if worst is None else f"{_number(worst.accuracy)} ({worst.repo})"),
+        highlight=False,
+    )
 
 
 def _number(value: float | None) -> str:

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from miner.analysis import AnalysedCommit, Analysis
 
 MAX_FILES = 15
+# What each kind of evidence is, as explain names it (the JSON keeps the short kind).
+KIND_NAMES = {
+    "message": "subject",
+    "scope": "commit scope",
+    "body": "body prose",
+    "content": "diff content",
+    "prior": "repository prior",
+}
 
 
 def scores(commit: AnalysedCommit) -> dict[str, float]:
@@ -47,7 +55,9 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
     for name in ("rule", "phase", "kind", "matched", "weight"):
         evidence.add_column(name, justify="right" if name == "weight" else "left")
     for e in c.evidence:
-        evidence.add_row(e.rule, e.phase, e.kind, Text(shown(e.match)), f"{e.weight:.4f}")
+        if e.kind != "tie":
+            kind = KIND_NAMES.get(e.kind, e.kind)
+            evidence.add_row(e.rule, e.phase, kind, Text(shown(e.match)), f"{e.weight:.4f}")
     console.print(evidence if c.evidence else Text("No rule matched.", style="italic"))
     totals = scores(commit)
     if totals:
@@ -68,6 +78,8 @@ def render(analysis: Analysis, commit: AnalysedCommit, console: Console) -> None
         )
     )
     console.print(Text(f"primary  {c.primary or 'unclassified'}"))
+    for tie in (e for e in c.evidence if e.kind == "tie"):
+        console.print(Text(f"tie      {tie.match}"))
     console.print(Text(f"reasons  {', '.join(c.reasons) or '–'}"))
     console.print(Text(f"focus    {commit.focus or '– (unclassified commits are not sequenced)'}"))
     console.print(Text(f"event    {commit.event or 'none'}" + _event_detail(analysis, commit)))
