@@ -17,6 +17,7 @@ COMMIT_FORMATS = ("table", "csv", "jsonl")
 
 
 def register(subparsers: Any) -> None:
+    from miner.cli.fleet_cmd import add_fleet_options
     from miner.report import FORMATS
 
     analyze = subparsers.add_parser(
@@ -25,7 +26,8 @@ def register(subparsers: Any) -> None:
         description="Classify every commit into MLOps phases and report focus, revisits, "
         "matrices and statistics (SPEC §3-§5).",
     )
-    add_analysis_options(analyze)
+    add_analysis_options(analyze, many=True)
+    add_fleet_options(analyze)
     analyze.add_argument("--format", choices=tuple(FORMATS), default="terminal")
     analyze.add_argument(
         "--output",
@@ -50,15 +52,25 @@ def register(subparsers: Any) -> None:
     explain.set_defaults(run=run_explain)
 
 
-def add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """The options that change a number; shared by every command that analyses history."""
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        metavar="PATH",
-        help="work tree (or a folder in it), bare repository or URL; default .",
-    )
+def add_analysis_options(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The options that change a number; shared by every command that analyses history.
+    ``many``: several repositories (``paths``), compared and pooled (miner.cli.fleet_cmd)."""
+    if many:
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="work tree (or a folder in it), bare repository or URL; default .; "
+            "several: each analysed with the same rules and options, then compared and pooled",
+        )
+    else:
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=".",
+            metavar="PATH",
+            help="work tree (or a folder in it), bare repository or URL; default .",
+        )
     parser.add_argument(
         "--rules",
         metavar="FILE",
@@ -213,8 +225,12 @@ def run_analysis(args: argparse.Namespace) -> Analysis:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from miner.cli.console import stdout_console
+    from miner.cli.fleet_cmd import is_fleet, run_fleet_analyze
     from miner.report import FORMATS
 
+    if is_fleet(args):
+        return run_fleet_analyze(args)
+    args.path = args.paths[0] if args.paths else "."
     analysis = run_analysis(args)
     FORMATS[args.format](analysis, args.output, stdout_console())
     return 0
