@@ -40,7 +40,8 @@ def run_on_dask(
 ) -> list[RepoOutcome]:
     from distributed import as_completed
 
-    with connect(address) as client:
+    # as_current: as_completed finds the client there; the user's default client is left alone.
+    with connect(address) as client, client.as_current():
         # pure=False: two tasks for the same target are two runs, never merged by key.
         futures = client.map(worker, list(tasks), pure=False)
         position = {future.key: index for index, future in enumerate(futures)}

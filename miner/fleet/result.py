@@ -69,6 +69,7 @@ class Fleet:
             ],
             columns=PROVENANCE_COLUMNS,
             index=pd.Index([r.source for r in self.succeeded], name="repository"),
+            dtype="string",
         )
 
     def render(self, fmt: str = "terminal", *, width: int = 100) -> str:
