@@ -32,7 +32,7 @@ def commits_frame(analysis: Analysis) -> pd.DataFrame:
             "sha": pd.array([c.record.sha for c in commits], dtype="string"),
             "authored_at": pd.to_datetime([w.isoformat() for w in when], utc=True)
             if when
-            else pd.Series([], dtype="datetime64[ns, UTC]"),
+            else pd.Series([], dtype="datetime64[us, UTC]"),
             "utc_offset_minutes": pd.array([_offset_minutes(w) for w in when], dtype="Int64"),
             "author": pd.array([c.record.author for c in commits], dtype="string"),
             "subject": pd.array([c.record.subject for c in commits], dtype="string"),
