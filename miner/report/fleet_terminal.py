@@ -96,10 +96,16 @@ def header(fleet: Fleet) -> Panel:
 
 
 def plain_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for index, name in enumerate(header):
         if index == 0:  # the repository: folded when long, never cut
-            table.add_column(name, justify="left", overflow="fold")
+            longest = max((len(row[0]) for row in rows), default=0)
+            table.add_column(
+                name,
+                justify="left",
+                overflow="fold",
+                min_width=min(longest, fleet_text.REPOSITORY_MIN_WIDTH),
+            )
         else:
             table.add_column(name, justify="right")
     for row in rows:

@@ -18,12 +18,13 @@ TABLE_HEADER = (
     "repository",
     "commits",
     "classified",
-    "revisit events",
+    "revisits",
     "rate [95% CI]",
     "backward",
     "linearity τ",
     "top revisit pair",
 )
+REPOSITORY_MIN_WIDTH = 24  # folded beyond: a long path stays whole, on several lines
 
 
 def header_items(fleet: Fleet) -> list[tuple[str, str]]:
