@@ -295,3 +295,19 @@ def test_an_unreachable_scheduler_is_a_one_line_error(
     assert code == 2
     assert err.startswith("miner: error: --dask tcp://127.0.0.1:9: cannot reach the scheduler")
     assert len(err.splitlines()) == 1
+
+
+def test_a_repository_with_missing_objects_is_reported(
+    two: list[str], tmp_path: Path, git: Callable[..., str]
+) -> None:
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(two[1], damaged)
+    head_tree = git(damaged, "rev-parse", "HEAD~1^{tree}").strip()
+    (damaged / ".git" / "objects" / head_tree[:2] / head_tree[2:]).unlink()
+    fleet = analyze_fleet([str(damaged), two[0]], NO_CACHE, jobs=1)
+    assert [r.ok for r in fleet.repositories] == [False, True]
+    error = fleet.repositories[0].error
+    assert error is not None
+    assert error == f"git log failed: unable to read tree {head_tree}"

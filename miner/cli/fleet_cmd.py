@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
         "compare",
         help="two repositories side by side: each metric's difference and whether it is larger "
         "than its uncertainty",
-        description="Analyse two repositories with the same rules and options and report, per "
+        description="Analyse two repositories with the same rules and options (--rules FILE "
+        "or the packaged rules; a repository's own rules file is not used) and report, per "
         "metric, B minus A with the test that says whether the difference is larger than its "
         "uncertainty; plus the comparison table and the pooled matrices.",
     )
