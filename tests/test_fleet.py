@@ -311,3 +311,14 @@ def test_a_repository_with_missing_objects_is_reported(
     error = fleet.repositories[0].error
     assert error is not None
     assert error == f"git log failed: unable to read tree {head_tree}"
+
+
+def test_a_url_with_credentials_is_analysed_and_stored_without_them(two: list[str]) -> None:
+    url = f"file://user:s3cret@{two[1]}"  # git ignores the user information of file:// URLs
+    fleet = analyze_fleet([url, two[0]], NO_CACHE, jobs=1)
+    assert fleet.repositories[0].ok, fleet.repositories[0].error
+    text = fleet.render("json")
+    assert "s3cret" not in text
+    entry = json.loads(text)["repositories"][0]
+    assert entry["source"] == entry["provenance"]["remote"] == f"file://{two[1]}"
+    assert entry["result"]["repository"]["path"] == f"file://{two[1]}"

@@ -61,7 +61,8 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, many: bool = False)
             nargs="*",
             metavar="PATH",
             help="work tree (or a folder in it), bare repository or URL; default .; "
-            "several: each analysed with the same rules and options, then compared and pooled",
+            "several: each analysed with the same rules (--rules FILE or the packaged ones, "
+            "never a repository's own) and options, then compared and pooled",
         )
     else:
         parser.add_argument(

@@ -92,9 +92,12 @@ def _analyse(task: FleetTask) -> RepoOutcome:
     analysis = analyze_with(task.target, task.options, rules=rules)
     info = analysis.repository
     remote = redact_url(task.target) if is_url(task.target) else remote_url(Path(info.git_dir))
+    result = document(analysis)
+    # A fleet document is shared: never with a credential, whatever the embedded one records.
+    result["repository"]["path"] = shown_source(info.path)
     return RepoOutcome(
         source=shown_source(task.target),
-        document=document(analysis),
+        document=result,
         provenance=Provenance(remote, info.head, info.branch, analysis.rules.digest),
     )
 
