@@ -322,3 +322,19 @@ def test_a_url_with_credentials_is_analysed_and_stored_without_them(two: list[st
     entry = json.loads(text)["repositories"][0]
     assert entry["source"] == entry["provenance"]["remote"] == f"file://{two[1]}"
     assert entry["result"]["repository"]["path"] == f"file://{two[1]}"
+
+
+def test_three_real_histories_and_a_bad_path_on_the_pool(
+    capsys: pytest.CaptureFixture[str], real_history: Callable[[str], Path], tmp_path: Path
+) -> None:
+    names = ("e2e-taxi-ride-duration-prediction", "fsdl-text-recognizer-2022", "mlops-zoomcamp")
+    repos = [real_history(name) for name in names]
+    bad = tmp_path / "bad"
+    code, out, _ = cli(capsys, "analyze", *repos, bad, "--no-cache", "--jobs", "2")
+    assert code == 2
+    flat = " ".join(out.split())
+    assert "3 analysed, 1 failed (of 4)" in flat
+    assert f"failed: {bad}: not a git repository: {bad}" in flat
+    assert "Revisit rates across 3 repositories" in flat
+    for title in ("Comparison", "Phase shares", "Pooled overlap rate O", "Pooled transitions T"):
+        assert title in out
