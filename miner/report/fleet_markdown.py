@@ -59,5 +59,5 @@ def render(fleet: Fleet) -> str:
         ]
     if fleet.failures:
         parts.append("### Failed repositories\n")
-        parts.extend(f"- {escape(line)}\n" for line in fleet_text.failure_lines(fleet))
+        parts.append("".join(f"- {escape(line)}\n" for line in fleet_text.failure_lines(fleet)))
     return "\n".join(parts)
