@@ -144,6 +144,7 @@ def heterogeneity(
         **result,
         "p_value": (1 + extreme) / (1 + simulations),
         "method": f"monte_carlo ({simulations} multinomial draws, seed {seed})",
+        "draws_as_extreme": extreme,
     }
 
 

@@ -126,9 +126,12 @@ def heterogeneity_reading(fleet: Fleet) -> str:
         if h["p_value"] < 0.05
         else "no evidence that the repositories' revisit rates differ"
     )
+    # No simulated table as extreme as the observed one: the p-value is only bounded.
+    p = "≤" if h.get("draws_as_extreme") == 0 else "="
     return (
         f"Revisit rates across {h['n']} repositories: G = {h['statistic']:.2f}, df = {h['df']}, "
-        f"p = {h['p_value']:.4g} ({h['method']}); pooled rate {h['pooled_rate']:.3f} — {verdict}."
+        f"p {p} {h['p_value']:.4g} ({h['method']}); pooled rate {h['pooled_rate']:.3f} — "
+        f"{verdict}."
     )
 
 
