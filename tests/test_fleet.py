@@ -198,11 +198,6 @@ def crash_on(target: str, task: FleetTask) -> RepoOutcome:
     return analyse_one(task)
 
 
-def test_the_local_pool_gives_the_same_fleet_as_one_process(two: list[str]) -> None:
-    serial = analyze_fleet(two, NO_CACHE, jobs=1).render("json")
-    assert analyze_fleet(two, NO_CACHE, jobs=2).render("json") == serial
-
-
 def test_a_worker_that_dies_is_reported_never_lost(two: list[str], tmp_path: Path) -> None:
     doomed = str(tmp_path / "doomed")
     fleet = analyze_fleet(
@@ -213,11 +208,12 @@ def test_a_worker_that_dies_is_reported_never_lost(two: list[str], tmp_path: Pat
     assert fleet.repositories[1].error == WORKER_DIED
 
 
-def test_dask_gives_byte_identical_fleet_json(two: list[str], tmp_path: Path) -> None:
+def test_pool_and_dask_give_byte_identical_fleet_json(two: list[str], tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     missing = str(tmp_path / "missing")
     targets = [*two, missing]
     local = analyze_fleet(targets, NO_CACHE, jobs=2).render("json")
+    assert analyze_fleet(targets, NO_CACHE, jobs=1).render("json") == local  # pool = one process
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
@@ -288,9 +284,10 @@ def test_on_dask_a_worker_that_keeps_dying_is_reported(two: list[str], tmp_path:
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(
-    capsys: pytest.CaptureFixture[str], two: list[str]
+    capsys: pytest.CaptureFixture[str], two: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("distributed")
+    monkeypatch.setattr("miner.fleet.cluster.CONNECT_TIMEOUT", "1s")
     code, _, err = cli(capsys, "analyze", *two, "--dask", "tcp://127.0.0.1:9")
     assert code == 2
     assert err.startswith("miner: error: --dask tcp://127.0.0.1:9: cannot reach the scheduler")

@@ -18,6 +18,8 @@ from miner.fleet.task import FleetTask, RepoOutcome, failed
 if TYPE_CHECKING:
     from distributed import Client
 
+CONNECT_TIMEOUT = "10s"  # how long to keep trying a scheduler that does not answer
+
 
 def connect(address: str) -> Client:
     """A client of the scheduler at ``address`` (``tcp://host:8786``); a one-line error when
@@ -27,7 +29,7 @@ def connect(address: str) -> Client:
     except ImportError:
         raise UsageError("--dask needs dask.distributed: pip install 'miner[dask]'") from None
     try:
-        return Client(address, timeout="10s", set_as_default=False)  # type: ignore[no-untyped-call]
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as error:
         raise UsageError(f"--dask {address}: cannot reach the scheduler: {error}") from None
 
