@@ -1,7 +1,8 @@
 """The glue: repository → commits → classifications → sequence → matrices and statistics.
 
-``analyze(path, **options)`` is the library entry point (what a notebook calls); the CLI is a
-thin shell over it. Everything it returns is finished data: renderers compute nothing.
+``analyze_with(path, settings)`` does the work; ``miner.analyze`` (:mod:`miner.api`, what a
+notebook calls) takes the options as typed keywords and the CLI calls
+``analyze(path, **options)``. Everything it returns is finished data: renderers compute nothing.
 """
 
 from __future__ import annotations
