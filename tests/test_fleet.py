@@ -7,6 +7,7 @@ when ../shared/histories is present. Runners use jobs=1 unless the test is about
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import pytest
 import miner
 from miner.analysis import AnalysisOptions
 from miner.cli import main
+from miner.errors import UsageError
 from miner.fleet.run import WORKER_DIED, analyze_fleet, read_targets
 from miner.fleet.task import FleetTask, RepoOutcome, analyse_one
 
@@ -71,11 +73,19 @@ def test_every_repository_analysed_exits_0_and_json_embeds_each_schema_1_result(
 
 
 def test_repos_from_reads_paths_with_comments(
-    capsys: pytest.CaptureFixture[str], two: list[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    two: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     listing = tmp_path / "repos.txt"
     listing.write_text(f"# ours\n\n{two[0]}   # the big one\n  {two[1]}\n", encoding="utf-8")
     assert read_targets(str(listing)) == two
+    with monkeypatch.context() as patch:
+        patch.setattr("sys.stdin", io.StringIO(listing.read_text(encoding="utf-8")))
+        assert read_targets("-") == two
+    with pytest.raises(UsageError, match=r"cannot read repository list: no such file$"):
+        read_targets(str(tmp_path / "absent.txt"))
     code, out, _ = cli(capsys, "analyze", "--repos-from", listing, "--format", "json", "-j", "1")
     assert code == 0
     assert [r["source"] for r in json.loads(out)["repositories"]] == two
