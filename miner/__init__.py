@@ -1,6 +1,11 @@
 """miner — read how an ML project moved through its MLOps lifecycle, from its git history.
 
-The library API (for notebooks): ``miner.analyze(path, **options) -> Analysis``.
+The library API (for notebooks), with the CLI's options as typed keywords:
+
+- ``miner.analyze(path, window="14d", ...) -> Analysis`` — one repository;
+- ``miner.analyze_many(paths, jobs=4, ...) -> Fleet`` — several, compared and pooled;
+- ``miner.render(analysis, "markdown") -> str`` (also ``analysis.render(fmt)``,
+  ``analysis.write(fmt, output)``, ``fleet.render(fmt)``).
 """
 
 from __future__ import annotations
@@ -8,16 +13,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Analysis", "AnalysisOptions", "__version__", "analyze"]
+__all__ = [
+    "Analysis",
+    "AnalysisOptions",
+    "Fleet",
+    "__version__",
+    "analyze",
+    "analyze_many",
+    "render",
+]
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis, AnalysisOptions, analyze
+    from miner.analysis import Analysis, AnalysisOptions
+    from miner.api import analyze, analyze_many, render
+    from miner.fleet.result import Fleet
+
+# Lazy: the git hook and `miner --version` must not pay for pandas and scipy.
+_LAZY = {
+    "Analysis": "miner.analysis",
+    "AnalysisOptions": "miner.analysis",
+    "Fleet": "miner.fleet.result",
+    "analyze": "miner.api",
+    "analyze_many": "miner.api",
+    "render": "miner.api",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: the git hook and `miner --version` must not pay for pandas and scipy.
-    if name in {"Analysis", "AnalysisOptions", "analyze"}:
-        from miner import analysis
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(analysis, name)
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(name)

@@ -1,7 +1,8 @@
 """The glue: repository → commits → classifications → sequence → matrices and statistics.
 
-``analyze(path, **options)`` is the library entry point (what a notebook calls); the CLI is a
-thin shell over it. Everything it returns is finished data: renderers compute nothing.
+``analyze_with(path, settings)`` does the work; ``miner.analyze`` (:mod:`miner.api`, what a
+notebook calls) takes the options as typed keywords and the CLI calls
+``analyze(path, **options)``. Everything it returns is finished data: renderers compute nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from miner.classify import Classification, Classifier
@@ -287,34 +289,27 @@ class Analysis:
         }
 
     def commits_frame(self) -> pd.DataFrame:
-        """One row per analysed commit (the per-commit view of SPEC §6, without files)."""
-        import pandas as pd
+        """One row per analysed commit, real dtypes (see :func:`miner.frames.commits_frame`)."""
+        from miner.frames import commits_frame
 
-        return pd.DataFrame(
-            [
-                {
-                    "sha": c.record.sha,
-                    "authored_at": c.record.authored_at.isoformat(),
-                    "author": c.record.author,
-                    "subject": c.record.subject,
-                    "primary": c.classification.primary or "unclassified",
-                    "labels": ";".join(c.classification.labels),
-                    "focus": c.focus,
-                    "event": c.event,
-                }
-                for c in self.commits
-            ],
-            columns=[
-                "sha",
-                "authored_at",
-                "author",
-                "subject",
-                "primary",
-                "labels",
-                "focus",
-                "event",
-            ],
-        )
+        return commits_frame(self)
+
+    def render(self, fmt: str = "terminal", *, width: int = 100) -> str:
+        """The report as text: ``terminal`` (no colour), ``json`` or ``markdown``."""
+        from miner.api import render
+
+        return render(self, fmt, width=width)
+
+    def write(self, fmt: str, output: str | Path) -> None:
+        """Any format (``csv`` and ``plots`` into a directory) to ``output``."""
+        from miner.api import write
+
+        write(self, fmt, output)
+
+    def __repr__(self) -> str:
+        from miner.api import describe
+
+        return describe(self)
 
     def option_values(self) -> dict[str, Any]:
         """The options that change a number, as the JSON ``options`` object shows them."""
@@ -354,11 +349,23 @@ def analyze(
     how many commits will be read, before mining starts; ``progress`` is called with the number
     read so far.
     """
-    settings = AnalysisOptions(**options)
+    return analyze_with(path, AnalysisOptions(**options), progress=progress, total=total)
+
+
+def analyze_with(
+    path: str,
+    settings: AnalysisOptions,
+    *,
+    rules: Rules | None = None,
+    progress: ProgressCallback | None = None,
+    total: ProgressCallback | None = None,
+) -> Analysis:
+    """:func:`analyze` with validated options; ``rules`` (when given) replace the repository's
+    own, as in a fleet where every repository is read with the same rules."""
     with open_repository(path, rev=settings.revision) as repo:
         if total is not None:
             total(count_commits(repo, settings.history()))
-        return _analyse(repo, settings, progress)
+        return _analyse(repo, settings, progress, rules)
 
 
 def explain(path: str, commit: str, /, **options: Any) -> tuple[Analysis, AnalysedCommit]:
@@ -377,9 +384,13 @@ def explain(path: str, commit: str, /, **options: Any) -> tuple[Analysis, Analys
 
 
 def _analyse(
-    repo: Repository, settings: AnalysisOptions, progress: ProgressCallback | None
+    repo: Repository,
+    settings: AnalysisOptions,
+    progress: ProgressCallback | None,
+    rules: Rules | None = None,
 ) -> Analysis:
-    rules = repository_rules(repo, settings.rules)
+    if rules is None:
+        rules = repository_rules(repo, settings.rules)
     if settings.min_share is not None:
         rules = rules.with_min_share(settings.min_share)
     (commits, counts, notices), repo = with_exact_renames_if_needed(

@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--run-slow",
         action="store_true",
         default=False,
-        help="also run tests marked slow (they rebuild pytest's 17,666-commit history)",
+        help="also run tests marked slow (pytest's 17,666-commit history, Dask worker restarts)",
     )
     parser.addoption(
         "--update-golden",

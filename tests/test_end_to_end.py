@@ -119,7 +119,8 @@ def test_the_library_api_gives_dataframes(built_fixture: Callable[[str], Path]) 
     analysis = miner.analyze(str(built_fixture("edge")))
     frame = analysis.commits_frame()
     assert list(frame.columns) == [
-        "sha", "authored_at", "author", "subject", "primary", "labels", "focus", "event",
+        "sha", "authored_at", "utc_offset_minutes", "author", "subject", "primary", "labels",
+        "focus", "event", "source", *(f"share:{p}" for p in analysis.phases),
     ]  # fmt: skip
     assert len(frame) == analysis.summary["commits_total"]
     assert list(analysis.matrices.overlap_rate.index) == list(analysis.phases)

@@ -21,6 +21,7 @@ from miner.errors import MinerError, UsageError
 # Each module registers its subcommands; imports stay light so `miner --version` is fast.
 COMMAND_MODULES = (
     "miner.cli.analyze_cmd",
+    "miner.cli.fleet_cmd",
     "miner.cli.report_cmd",
     "miner.cli.rules_cmd",
     "miner.cli.hook_cmd",

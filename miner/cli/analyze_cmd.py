@@ -20,6 +20,7 @@ COMMIT_FORMATS = ("table", "csv", "jsonl")
 
 def register(subparsers: Any) -> None:
     from miner.cli import METHOD_NOTE
+    from miner.cli.fleet_cmd import add_fleet_options
     from miner.report import FORMATS
 
     analyze = subparsers.add_parser(
@@ -29,7 +30,8 @@ def register(subparsers: Any) -> None:
         "matrices and statistics (defined in docs/method.md).",
         epilog=METHOD_NOTE,
     )
-    add_analysis_options(analyze)
+    add_analysis_options(analyze, many=True)
+    add_fleet_options(analyze)
     add_output_options(analyze, tuple(FORMATS), default="terminal", stem="analysis")
     analyze.set_defaults(run=run_analyze)
 
@@ -105,15 +107,26 @@ def write_targets(targets: tuple[Target, ...], write: Callable[[Target], None]) 
         write(target)
 
 
-def add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """The options that change a number; shared by every command that analyses history."""
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        metavar="PATH",
-        help="work tree (or a folder in it), bare repository or URL; default .",
-    )
+def add_analysis_options(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The options that change a number; shared by every command that analyses history.
+    ``many``: several repositories (``paths``), compared and pooled (miner.cli.fleet_cmd)."""
+    if many:
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="work tree (or a folder in it), bare repository or URL; default .; "
+            "several: each analysed with the same rules (--rules FILE or the packaged ones, "
+            "never a repository's own) and options, then compared and pooled",
+        )
+    else:
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=".",
+            metavar="PATH",
+            help="work tree (or a folder in it), bare repository or URL; default .",
+        )
     parser.add_argument(
         "--rules",
         metavar="FILE",
@@ -295,8 +308,12 @@ def run_analysis(args: argparse.Namespace, settings: Settings | None = None) -> 
 
 def run_analyze(args: argparse.Namespace) -> int:
     from miner.cli.console import stdout_console
+    from miner.cli.fleet_cmd import is_fleet, run_fleet_analyze
     from miner.report import FORMATS, format_kinds
 
+    if is_fleet(args):
+        return run_fleet_analyze(args)
+    args.path = args.paths[0] if args.paths else "."
     targets = output_targets(args, format_kinds(), default="terminal", stem="analysis")
     analysis = run_analysis(args)
     console = stdout_console()
