@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from miner.gates import GateResult
     from miner.periods import PeriodReport
 
-FORMATS = ("terminal", "markdown", "json")
+FORMATS = ("terminal", "markdown", "json", "html")
 EXIT_GATE = 1
 
 
@@ -85,7 +85,7 @@ def _write(
 ) -> None:
     from rich.console import Console
 
-    from miner.report import period
+    from miner.report import html, period
 
     if form == "terminal":
         if output is None:
@@ -97,11 +97,12 @@ def _write(
             console = Console(file=handle, width=132, color_system=None)
             period.render_terminal(report, console, results)
         return
-    body = (
-        period.render_json(report, results)
-        if form == "json"
-        else period.render_markdown(report, results)
-    )
+    renderers = {
+        "json": period.render_json,
+        "markdown": period.render_markdown,
+        "html": html.render_period,
+    }
+    body = renderers[form](report, results)
     if output is None:
         sys.stdout.write(body)
     else:

@@ -58,6 +58,12 @@ def _markdown(analysis: Analysis) -> str:
     return markdown.render(analysis)
 
 
+def _html(analysis: Analysis) -> str:
+    from miner.report import html
+
+    return html.render(analysis)
+
+
 def _directory(kind: str) -> Writer:
     def write(analysis: Analysis, output: Path | None, console: Console) -> None:
         if output is None:
@@ -75,6 +81,7 @@ FORMATS: dict[str, Writer] = {
     "terminal": _terminal,
     "json": _text(_json),
     "markdown": _text(_markdown),
+    "html": _text(_html),
     "csv": _directory("csv"),
     "plots": _directory("plots"),
 }

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from miner.report import text
+from miner.report.palette import phase_colours
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
@@ -95,12 +96,13 @@ def phase_distribution(analysis: Analysis) -> Table:
         ("active days", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    colours = phase_colours(analysis.phases)
     for row in text.phase_rows(analysis):
         table.add_row(
             row.phase,
             row.commits,
             row.share,
-            Text(row.bar, style="cyan"),
+            Text(row.bar, style=colours.get(row.phase, "cyan")),
             row.labelled,
             row.churn,
             row.first_seen,
@@ -155,8 +157,9 @@ def focus_timeline(analysis: Analysis) -> Group | Table | Text:
     table = Table(title=f"Focus timeline ({len(episodes)} episodes)", box=box.SIMPLE_HEAD)
     for name in ("#", "focus", "commits", "from", "to", ""):
         table.add_column(name)
+    colours = phase_colours(analysis.phases)
     for row in text.episode_rows(analysis, MAX_EPISODES):
-        table.add_row(*row[:-1], Text(row[-1], style="cyan"))
+        table.add_row(*row[:-1], Text(row[-1], style=colours.get(row[1], "cyan")))
     hidden = len(episodes) - MAX_EPISODES
     if hidden > 0:
         return Group(table, Text(f"… {hidden} more episodes in --format json", style="dim"))
