@@ -42,10 +42,25 @@ def heatmap(
         finite = values[np.isfinite(values)]
         peak = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         norm = Normalize(vmin=0.0, vmax=1.0 if percent else peak)
-        cmap = colormaps[SEQUENTIAL]
+        cmap = colormaps[SEQUENTIAL].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
         figure = new_figure(7.2, 6.4)
         ax = figure.add_subplot()
-        image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm)
+        # One hatched grey sheet behind the matrix shows through the cells without a value
+        # (transparent in the image): one hatch to draw, however many such cells.
+        rows_count, columns_count = values.shape
+        ax.add_patch(
+            Rectangle(
+                (-0.5, -0.5),
+                columns_count,
+                rows_count,
+                facecolor=NO_DATA,
+                hatch="///",
+                edgecolor="#888888",
+                linewidth=0,
+                zorder=0,
+            )
+        )
+        image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, zorder=1)
         for (row, col), value in np.ndenumerate(values):
             _annotate(ax, row, col, value, to_hex(cmap(norm(value))), percent=percent)
         labels = [phase_label(str(p)) for p in frame.columns]
@@ -69,17 +84,6 @@ def heatmap(
 
 def _annotate(ax: Axes, row: int, col: int, value: float, colour: str, *, percent: bool) -> None:
     if not np.isfinite(value):
-        ax.add_patch(
-            Rectangle(
-                (col - 0.5, row - 0.5),
-                1,
-                1,
-                facecolor=NO_DATA,
-                hatch="///",
-                edgecolor="#888888",
-                linewidth=0,
-            )
-        )
         ax.text(col, row, "n/a", ha="center", va="center", fontsize=6.5, color=INK)
         return
     label = f"{100 * value:.0f}%" if percent else f"{value:.0f}"
