@@ -65,7 +65,10 @@ def wilson_interval(
     centre = (share + z * z / (2 * trials)) / denominator
     spread = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
     spread /= denominator
-    return RateInterval(max(0.0, centre - spread), min(1.0, centre + spread))
+    # At 0 (or all) successes the bound is exactly 0 (or 1); floats would leave 1e-17 there.
+    low = 0.0 if successes == 0 else max(0.0, centre - spread)
+    high = 1.0 if successes == trials else min(1.0, centre + spread)
+    return RateInterval(low, high)
 
 
 def series_of(summaries: Sequence[PeriodSummary], unit: str) -> PeriodSeries:
