@@ -151,7 +151,8 @@ def revisit_rates(analysis: Analysis, series: PeriodSeries, current: str | None 
             low.append(summary.revisit_rate - interval.low)
             high.append(interval.high - summary.revisit_rate)
             highlight.append(summary.period.label == current)
-        handles = _overall_rate(ax, analysis, len(series.summaries))
+        _mark_empty(ax, series)
+        handles = _overall_rate(ax, analysis)
         if centres:
             colour = [("#CC3311" if h else INK) for h in highlight]
             ax.errorbar(
@@ -168,7 +169,8 @@ def revisit_rates(analysis: Analysis, series: PeriodSeries, current: str | None 
                 label=f"per {series.unit}, {series.confidence:.0%} Wilson interval",
             )
         )
-        _mark_empty(ax, series)
+        if _has_empty(series):
+            handles.append(Patch(facecolor=NO_DATA, label="no classified commit"))
         ax.set_xlim(0, max(len(series.summaries), 1))
         ax.set_ylim(bottom=0)
         _period_ticks(ax, series)
@@ -177,7 +179,7 @@ def revisit_rates(analysis: Analysis, series: PeriodSeries, current: str | None 
         return titled(figure, f"Revisit rate per {series.unit}", analysis)
 
 
-def _overall_rate(ax: Axes, analysis: Analysis, periods: int) -> list[Line2D | Patch]:
+def _overall_rate(ax: Axes, analysis: Analysis) -> list[Line2D | Patch]:
     statistic = analysis.statistics.get("revisit_rate", {})
     rate = statistic.get("rate")
     if rate is None:
@@ -208,7 +210,7 @@ def _has_empty(series: PeriodSeries) -> bool:
 def _mark_empty(ax: Axes, series: PeriodSeries) -> None:
     for index, summary in enumerate(series.summaries):
         if summary.classified == 0:
-            ax.axvspan(index, index + 1, color=NO_DATA, linewidth=0, zorder=0)
+            ax.axvspan(index, index + 1, color=NO_DATA, alpha=0.6, linewidth=0, zorder=0)
 
 
 def _period_ticks(ax: Axes, series: PeriodSeries) -> None:
