@@ -32,6 +32,11 @@ def lifecycle(built_fixture: Callable[[str], Path]) -> Analysis:
     return analyze(str(built_fixture("lifecycle")))
 
 
+@pytest.fixture(scope="module")
+def page(lifecycle: Analysis) -> str:
+    return render(lifecycle)
+
+
 # -- palette -----------------------------------------------------------------------------------
 
 
@@ -204,8 +209,7 @@ class Outline(HTMLParser):
             self.text.append(data)
 
 
-def test_page_is_self_contained_and_well_formed(lifecycle: Analysis) -> None:
-    page = render(lifecycle)
+def test_page_is_self_contained_and_well_formed(page: str) -> None:
     outline = Outline()
     outline.feed(page)
     assert outline.sections[0] == "settings" and outline.sections[-1] == "statistics"
@@ -219,8 +223,7 @@ def test_page_is_self_contained_and_well_formed(lifecycle: Analysis) -> None:
     assert "@import" not in page and "url(http" not in page
 
 
-def test_every_matrix_and_event_is_on_the_page(lifecycle: Analysis) -> None:
-    page = render(lifecycle)
+def test_every_matrix_and_event_is_on_the_page(lifecycle: Analysis, page: str) -> None:
     assert page.count('<table class="matrix">') == 7
     for event in lifecycle.sequence.revisit_events:
         for sha in event.commits:

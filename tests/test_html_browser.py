@@ -22,7 +22,9 @@ import pytest
 from browser import Browser, Tab, chromium_path, launch
 
 from fixtures.build import build
+from miner.analysis import analyze
 from miner.cli import main
+from miner.report.html import render_comparison
 
 HOSTILE = "<script>window.__pwned = 1</script>"
 HANDLER = '<img src=x onerror="window.__pwned = 2">'
@@ -47,6 +49,7 @@ ANALYSIS_FIGURES = {  # figures per section: every matrix, the flow, timelines, 
     "timeline": 2,
     "over-time": 2,
 }
+COMPARISON_SECTIONS = ["repositories", "phases", "revisit-rates", "settings", "statistics"]
 PERIOD_SECTIONS = ["settings", "gates", "comparison", "phases", "events", "periods", "statistics"]
 STRUCTURE = """[...document.querySelectorAll('main > section')].map(s => ({
     id: s.id,
@@ -141,6 +144,19 @@ def test_period_page_in_chromium(browser: Browser, period_page: Path) -> None:
         assert tab.evaluate("document.querySelector('#gates .tripped').textContent") == "TRIPPED"
 
 
+def test_comparison_page_in_chromium(browser: Browser, comparison_page: Path) -> None:
+    with open_checked(browser, comparison_page) as tab:
+        sections = structure(tab)
+        assert [s["id"] for s in sections] == COMPARISON_SECTIONS
+        assert {s["id"]: s["figures"] for s in sections if s["figures"]} == {
+            "phases": 1,
+            "revisit-rates": 1,
+        }
+        assert assert_figures_drawn(tab) == 2
+        rows = "document.querySelectorAll('#repositories tbody tr').length"
+        assert tab.evaluate(rows) == 2
+
+
 def test_repository_text_is_shown_never_run(browser: Browser, hostile_page: Path) -> None:
     with open_checked(browser, hostile_page) as tab:
         assert tab.evaluate("typeof window.__pwned") == "undefined"
@@ -182,6 +198,14 @@ def period_page(built_fixture: Callable[[str], Path], pages: Path) -> Path:
         "report", repo, "--format", "html", "-o", pages / "period.html",
         "--fail-on", "revisit_events>=0", "--no-cache", expect=1,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def comparison_page(built_fixture: Callable[[str], Path], pages: Path) -> Path:
+    analyses = [analyze(str(built_fixture(name))) for name in ("lifecycle", "edge")]
+    page = pages / "comparison.html"
+    page.write_text(render_comparison(analyses), encoding="utf-8")
+    return page
 
 
 @pytest.fixture(scope="module")

@@ -115,10 +115,16 @@ def phase_cell(phase: str, colours: Mapping[str, str]) -> Markup:
 
 
 def matrix_table(
-    frame: pd.DataFrame, colours: Mapping[str, str], *, percent: bool, corner: str
+    frame: pd.DataFrame,
+    colours: Mapping[str, str],
+    *,
+    percent: bool,
+    corner: str,
+    swatches: bool = True,
 ) -> Markup:
-    """A phase x phase matrix, each cell shaded as in the figures; a cell without a value
-    (NaN) is grey and reads "n/a", a zero reads "·"."""
+    """A matrix with phase columns (rows: phases with their ``swatches``, or repositories), each
+    cell shaded as in the figures; a cell without a value (NaN) is grey and reads "n/a", a zero
+    reads "·"."""
     values = frame.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     peak = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
@@ -128,9 +134,8 @@ def matrix_table(
     rows = []
     for phase, row in zip(frame.index, values, strict=True):
         cells = join(_heat_cell(v, to_hex(cmap(norm(v))), percent=percent) for v in row)
-        rows.append(
-            Markup(f"<tr>{tag('th', phase_cell(str(phase), colours), scope='row')}{cells}</tr>")
-        )
+        label = phase_cell(str(phase), colours) if swatches else esc(phase)
+        rows.append(Markup(f"<tr>{tag('th', label, scope='row')}{cells}</tr>"))
     return Markup(
         f'<div class="scroll"><table class="matrix"><thead><tr>{tag("th", corner)}{head}'
         f"</tr></thead><tbody>{join(rows)}</tbody></table></div>"
