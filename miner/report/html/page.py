@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from miner.report import text
 from miner.report.figures import NamedFigure, analysis_figures, svg_text
-from miner.report.figures.common import subtitle
+from miner.report.figures.common import repository_name, subtitle
 from miner.report.html.sections import (
     EVENT_HEADER,
     Markup,
@@ -172,8 +172,8 @@ def analysis_page(analysis: Analysis) -> str:
     ]
     if analysis.warnings:
         sections.append(Section("warnings", "Warnings", warnings_list(analysis.warnings)))
-    name = subtitle(analysis)
-    return document(f"MLOps workflow analysis: {name.split(' · ')[0]}", name, sections)
+    title = f"MLOps workflow analysis: {repository_name(analysis.repository.path)}"
+    return document(title, subtitle(analysis), sections)
 
 
 def settings(analysis: Analysis) -> Markup:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -99,13 +100,23 @@ def data_table(
     """A table; ``sortable`` ones sort by a column when its heading is clicked (numbers as
     numbers, the rest as text)."""
     head = join(tag("th", name, scope="col") for name in header)
-    body = join(Markup("<tr>" + join(tag("td", c) for c in row) + "</tr>") for row in rows)
+    body = join(Markup("<tr>" + join(_data_cell(c) for c in row) + "</tr>") for row in rows)
     title = tag("caption", caption) if caption else ""
     kind = ' class="sortable"' if sortable else ""
     return Markup(
         f'<div class="scroll"><table{kind}>{title}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
+
+
+LONG_CELL = 40  # characters: longer text (readings, reasons, commit lists) may wrap
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _data_cell(value: Cell) -> Markup:
+    """Short cells (numbers, dates, names) stay on one line; long text wraps."""
+    shown = _TAGS.sub("", value) if isinstance(value, Markup) else value
+    return tag("td", value, class_="wrap") if len(shown) > LONG_CELL else tag("td", value)
 
 
 def phase_cell(phase: str, colours: Mapping[str, str]) -> Markup:
