@@ -251,3 +251,9 @@ def test_report_command_writes_html(built_fixture: Callable[[str], Path], tmp_pa
     page = out.read_text(encoding="utf-8")
     assert "<title>MLOps workflow report: 2024-09 against 2024-08 (months)</title>" in page
     assert page.count("<svg ") == 2
+
+
+def test_a_history_without_commits_still_makes_a_page(built_fixture: Callable[[str], Path]) -> None:
+    page = render(analyze(str(built_fixture("empty"))))
+    assert "Nothing to analyse: no commits in the analysed range." in page
+    assert page.count("<svg ") == 12
