@@ -25,6 +25,9 @@ MUTED = (
 NO_DATA = "#DDDDDD"  # Tol's "bad data" grey: cells and periods without a value
 REVISIT = "#000000"  # revisit markers are black rings: they must not look like a phase
 INK = "#222222"
+GREY = "#888888"  # intervals, hatching edges, secondary marks
+OVERALL = "#4477AA"  # Tol's bright blue: the whole range's value beside per-period ones
+HIGHLIGHT = "#CC3311"  # Tol's vibrant red: the current period
 
 CANONICAL = (
     "problem_definition",

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from miner.report.figures.common import new_figure, phase_label, style
-from miner.report.palette import INK, phase_colours
+from miner.report.palette import GREY, INK, phase_colours
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -80,7 +80,7 @@ def revisit_rates(analyses: Named) -> Figure:
                 ax.plot(
                     [statistic["ci_low"], statistic["ci_high"]],
                     [row, row],
-                    color="#888888",
+                    color=GREY,
                     linewidth=2,
                 )
             ax.plot([rate], [row], "o", color=INK)
@@ -91,7 +91,7 @@ def revisit_rates(analyses: Named) -> Figure:
         figure.legend(
             handles=[
                 Line2D([], [], marker="o", linestyle="", color=INK, label="rate"),
-                Line2D([], [], color="#888888", linewidth=2, label="95% bootstrap interval"),
+                Line2D([], [], color=GREY, linewidth=2, label="95% bootstrap interval"),
             ],
             loc="outside lower center",
             ncols=2,

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
 
 from miner.report.figures.common import new_figure, phase_label, style, titled
-from miner.report.palette import INK, NO_DATA, phase_colours, text_on
+from miner.report.palette import GREY, INK, NO_DATA, phase_colours, text_on
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -55,7 +55,7 @@ def heatmap(
                 rows_count,
                 facecolor=NO_DATA,
                 hatch="///",
-                edgecolor="#888888",
+                edgecolor=GREY,
                 linewidth=0,
                 zorder=0,
             )
@@ -74,7 +74,7 @@ def heatmap(
             bar.ax.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
         if not np.isfinite(values).all():
             figure.legend(
-                handles=[Patch(facecolor=NO_DATA, hatch="///", edgecolor="#888888")],
+                handles=[Patch(facecolor=NO_DATA, hatch="///", edgecolor=GREY)],
                 labels=["n/a: no data (zero denominator), not 0"],
                 loc="outside lower left",
                 frameon=False,

@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from miner.report.figures.common import new_figure, phase_label, style, titled
-from miner.report.palette import INK, NO_DATA, REVISIT, phase_colours
+from miner.report.palette import GREY, HIGHLIGHT, INK, NO_DATA, OVERALL, REVISIT, phase_colours
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -154,9 +154,9 @@ def revisit_rates(analysis: Analysis, series: PeriodSeries, current: str | None 
         _mark_empty(ax, series)
         handles = _overall_rate(ax, analysis)
         if centres:
-            colour = [("#CC3311" if h else INK) for h in highlight]
+            colour = [(HIGHLIGHT if h else INK) for h in highlight]
             ax.errorbar(
-                centres, rates, yerr=[low, high], fmt="none", ecolor="#888888", capsize=2, zorder=2
+                centres, rates, yerr=[low, high], fmt="none", ecolor=GREY, capsize=2, zorder=2
             )
             ax.scatter(centres, rates, s=18, c=colour, zorder=3)
         handles.append(
@@ -184,21 +184,21 @@ def _overall_rate(ax: Axes, analysis: Analysis) -> list[Line2D | Patch]:
     rate = statistic.get("rate")
     if rate is None:
         return []
-    ax.axhline(rate, color="#4477AA", linewidth=1, zorder=1)
+    ax.axhline(rate, color=OVERALL, linewidth=1, zorder=1)
     handles: list[Line2D | Patch] = [
-        Line2D([], [], color="#4477AA", label=f"whole range: {rate:.3f}")
+        Line2D([], [], color=OVERALL, label=f"whole range: {rate:.3f}")
     ]
     if "ci_low" in statistic and "ci_high" in statistic:
         ax.axhspan(
             statistic["ci_low"],
             statistic["ci_high"],
-            color="#4477AA",
+            color=OVERALL,
             alpha=0.15,
             linewidth=0,
             zorder=0,
         )
         handles.append(
-            Patch(facecolor="#4477AA", alpha=0.15, label="whole range, bootstrap interval")
+            Patch(facecolor=OVERALL, alpha=0.15, label="whole range, bootstrap interval")
         )
     return handles
 
