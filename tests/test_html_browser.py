@@ -157,6 +157,24 @@ def test_comparison_page_in_chromium(browser: Browser, comparison_page: Path) ->
         assert tab.evaluate(rows) == 2
 
 
+def test_real_history_page_in_chromium(
+    browser: Browser, real_history: Callable[[str], Path], pages: Path
+) -> None:
+    """A real project's history (mlops-zoomcamp, 508 commits, merges): every section and figure."""
+    repo = real_history("mlops-zoomcamp")
+    page = build_page("analyze", repo, "--no-cache", "--format", "html", "-o", pages / "real.html")
+    with open_checked(browser, page) as tab:
+        sections = structure(tab)
+        assert [s["id"] for s in sections] == ANALYSIS_SECTIONS
+        assert {s["id"]: s["figures"] for s in sections if s["figures"]} == ANALYSIS_FIGURES
+        assert assert_figures_drawn(tab) == sum(ANALYSIS_FIGURES.values())
+        events = tab.evaluate("document.querySelectorAll('#events tbody tr').length")
+        assert events > 0
+        assert tab.evaluate("document.querySelector('#events caption').textContent") == (
+            f"{events} revisit events"
+        )
+
+
 def test_repository_text_is_shown_never_run(browser: Browser, hostile_page: Path) -> None:
     with open_checked(browser, hostile_page) as tab:
         assert tab.evaluate("typeof window.__pwned") == "undefined"
