@@ -89,7 +89,8 @@ def test_github_workflow(project: Path, shims: Path, tmp_path: Path) -> None:
     steps = job["steps"]
     assert steps_with(steps, "actions/checkout")["with"]["fetch-depth"] == 0
     assert steps_with(steps, "actions/cache")["with"]["path"] == ".git/miner"
-    artifact = steps_with(steps, "actions/upload-artifact")["with"]["path"]
+    artifacts = steps_with(steps, "actions/upload-artifact")["with"]["path"].split()
+    assert artifacts == ["miner-report.json", "miner-report.html"]
     summary = tmp_path / "summary.md"
     env = environment(shims, GITHUB_STEP_SUMMARY=str(summary), GITHUB_WORKSPACE=str(project))
     assert sum(str(s.get("run", "")).count("miner report") for s in steps) == 1  # mined once
@@ -101,7 +102,9 @@ def test_github_workflow(project: Path, shims: Path, tmp_path: Path) -> None:
             assert result.stderr == ""  # quiet in CI: no progress bar, no chatter
     assert summary.read_text(encoding="utf-8").startswith("## MLOps workflow report: ")
     assert len(summary.read_bytes()) < 1024 * 1024
-    report = json.loads((project / artifact).read_text(encoding="utf-8"))
+    report = json.loads((project / artifacts[0]).read_text(encoding="utf-8"))
+    page = (project / artifacts[1]).read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "MLOps workflow report: " in page
     assert report["kind"] == "period_report"
     assert report["history"]["commits_seen"] == 400
     assert (project / ".git" / "miner" / "cache.sqlite").is_file()  # what actions/cache keeps
@@ -123,6 +126,7 @@ def test_gitlab_job(project: Path, shims: Path, tmp_path: Path) -> None:
     for artifact in job["artifacts"]["paths"]:
         assert (workspace / artifact).is_file(), artifact
     assert (workspace / "miner-report.md").read_text(encoding="utf-8").startswith("## MLOps")
+    assert (workspace / "miner-report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE")
     (cached,) = job["cache"]["paths"]
     assert (workspace / cached / "cache.sqlite").is_file()
 

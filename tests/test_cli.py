@@ -188,12 +188,24 @@ def test_every_format_and_command(run: Run, edge: Path, tmp_path: Path) -> None:
         )
     )
     assert run("analyze", edge, "--format", "plots", "--output", tmp_path / "plots")[0] == 0
-    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
-        "overlap_rate.png",
-        "revisits.png",
-        "timeline.png",
-        "transitions.png",
-    ]
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(
+        f"{name}.{kind}"
+        for name in (
+            "overlap_rate",
+            "revisits",
+            "revisit_share",
+            "revisit_flow",
+            "transitions",
+            "transition_probabilities",
+            "cooccurrence",
+            "jaccard",
+            "timeline_commits",
+            "timeline_calendar",
+            "phase_shares",
+            "revisit_rate",
+        )
+        for kind in ("png", "svg")
+    )
     code, out, _ = run("commits", edge, "--format", "jsonl")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     Render = Callable[[PeriodReport, tuple[GateResult, ...]], str]
 
 # The report's formats: terminal, plus every text renderer of ``_renderers`` (one registry).
-FORMATS = ("terminal", "markdown", "json")
+FORMATS = ("terminal", "markdown", "json", "html")
 SUFFIXES = {"terminal": ".txt", "markdown": ".md"}  # in a folder; otherwise ".<format>"
 EXIT_GATE = 1
 TERMINAL_FILE_WIDTH = 132
@@ -120,9 +120,13 @@ def format_kinds() -> dict[str, FormatKind]:
 
 
 def _renderers() -> dict[str, Render]:
-    from miner.report import period
+    from miner.report import html, period
 
-    return {"json": period.render_json, "markdown": period.render_markdown}
+    return {
+        "json": period.render_json,
+        "markdown": period.render_markdown,
+        "html": html.render_period,
+    }
 
 
 def _write(report: PeriodReport, results: tuple[GateResult, ...], target: Target) -> None:

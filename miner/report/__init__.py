@@ -73,6 +73,12 @@ def _markdown(analysis: Analysis) -> str:
     return markdown.render(analysis)
 
 
+def _html(analysis: Analysis) -> str:
+    from miner.report import html
+
+    return html.render(analysis)
+
+
 def _directory(kind: str) -> Format:
     def write(analysis: Analysis, output: Path | None, console: Console) -> None:
         from miner.errors import UsageError
@@ -93,6 +99,7 @@ FORMATS: dict[str, Format] = {
     "terminal": Format(_write_terminal, suffix=".txt"),
     "json": _text(_json),
     "markdown": _text(_markdown, ".md"),
+    "html": _text(_html, ".html"),
     "csv": _directory("csv"),
     "plots": _directory("plots"),
 }

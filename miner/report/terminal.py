@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from miner.report import stacked, text
+from miner.report.palette import phase_colours
 
 if TYPE_CHECKING:
     from miner.analysis import Analysis
@@ -114,12 +115,13 @@ def phase_distribution(analysis: Analysis) -> Table:
         ("active days", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    colours = phase_colours(analysis.phases)
     for row in text.phase_rows(analysis):
         table.add_row(
             row.phase,
             row.commits,
             row.share,
-            Text(row.bar, style="cyan"),
+            Text(row.bar, style=colours.get(row.phase, "cyan")),
             row.labelled,
             row.churn,
             row.first_seen,
@@ -175,8 +177,9 @@ def focus_timeline(analysis: Analysis, console: Console) -> RenderableType:
     for name in ("#", "focus", "commits", "from", "to", ""):
         table.add_column(name)
     rows = text.episode_rows(analysis, MAX_EPISODES)
+    colours = phase_colours(analysis.phases)
     for row in rows:
-        table.add_row(*row[:-1], Text(row[-1], style="cyan"))
+        table.add_row(*row[:-1], Text(row[-1], style=colours.get(row[1], "cyan")))
     shown = stacked.fitted(console, table, stacked.focus_timeline(title, rows))
     hidden = len(episodes) - MAX_EPISODES
     if hidden > 0:
