@@ -358,6 +358,10 @@ def _read_no_follow(path: Path, *, follow: bool = False) -> bytes:
             return b""
 
 
+class MissingContentError(RepositoryError):
+    """A file the analysed commit has, whose content this repository lacks (partial clone)."""
+
+
 def read_tracked_file(repo: Repository, path: str) -> bytes | None:
     """A file of the analysed repository: from the work tree, or (bare/cloned) from the tip.
 
@@ -369,7 +373,7 @@ def read_tracked_file(repo: Repository, path: str) -> bytes | None:
     if repo.info.head is None:
         return None
     if _blob_missing(repo, f"{repo.info.head}:{path}"):
-        raise RepositoryError(
+        raise MissingContentError(
             f"{path} is in the analysed commit, but its content is missing from this "
             f"repository ({repo.info.exact_renames or MISSING_OBJECTS}): pass --rules FILE"
         )

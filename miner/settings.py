@@ -199,10 +199,15 @@ def load_settings(path: str, *, rev: str | None = None) -> Settings:
     """The settings of the repository at ``path`` (work tree or bare: its tip). A URL's are not
     read: that would clone it a second time (give the options on the command line)."""
     from miner.history import is_url, open_repository, read_tracked_file
+    from miner.repository import MissingContentError
 
     if is_url(path):
         return Settings()
     with open_repository(path, rev=rev) as repo:
-        return settings_from_files(
-            {name: read_tracked_file(repo, name) for name in (CONFIG_FILE, PYPROJECT)}
-        )
+        try:
+            files = {name: read_tracked_file(repo, name) for name in (CONFIG_FILE, PYPROJECT)}
+        except MissingContentError as error:
+            # Most Python projects have a pyproject.toml: refusing every partial clone of one
+            # would be worse than analysing with the command line's options and saying so.
+            return Settings(source=f"not read: {error}")
+        return settings_from_files(files)

@@ -9,8 +9,11 @@ and reports what a person would meet: console errors, uncaught exceptions, block
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -163,11 +166,17 @@ class Tab:
 @contextmanager
 def launch(executable: str) -> Iterator[Browser]:
     """Start ``executable`` headless with a throw-away profile; stop it on exit."""
-    with tempfile.TemporaryDirectory(prefix="miner-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile while the main one exits:
+    # they run in their own process group, stopped together, and a late write to the profile
+    # does not fail the test run.
+    with tempfile.TemporaryDirectory(
+        prefix="miner-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             url = _devtools_url(Path(profile), process)
@@ -177,12 +186,18 @@ def launch(executable: str) -> Iterator[Browser]:
             finally:
                 connection.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _devtools_url(profile: Path, process: subprocess.Popen[bytes]) -> str:

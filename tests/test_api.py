@@ -71,7 +71,7 @@ def test_write_puts_any_format_where_asked(edge: Path, tmp_path: Path) -> None:
     analysis.write("csv", tmp_path / "tables")
     assert (tmp_path / "tables" / "overlap_rate.csv").is_file()
     analysis.write("json", tmp_path / "a.json")
-    assert json.loads((tmp_path / "a.json").read_text())["schema_version"] == 1
+    assert json.loads((tmp_path / "a.json").read_text())["schema_version"] == 2
     assert "Summary" in analysis.render("terminal", width=120)
     with pytest.raises(UsageError, match=r"^render gives terminal, json, markdown as text"):
         analysis.render("csv")

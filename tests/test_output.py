@@ -98,6 +98,33 @@ def test_item8_a_successful_write_replaces_the_file_and_keeps_its_mode(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
 
 
+def test_a_named_pipe_is_written_in_place_never_replaced(
+    run: Run, edge: Path, tmp_path: Path
+) -> None:
+    # /dev/null, a FIFO or a terminal as -o: renaming a temporary file over it would replace a
+    # device with a regular file (it once did, to /dev/null)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    assert run("commits", edge, "--format", "csv", "-o", fifo)[0] == 0
+    received = reader.communicate(timeout=30)[0]
+    assert received.startswith(b"sha,")
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_a_symlinked_output_replaces_its_target_and_keeps_the_link(
+    run: Run, edge: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "real.md"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    assert run("analyze", edge, "--format", "markdown", "--output", link)[0] == 0
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8").startswith("#")
+
+
 @pytest.mark.parametrize("command", ["analyze", "report", "commits"])
 def test_item9_a_file_output_never_creates_a_folder(
     run: Run, edge: Path, tmp_path: Path, command: str

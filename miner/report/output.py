@@ -107,8 +107,17 @@ def prepare_folder(path: Path) -> bool:
 @contextmanager
 def atomic_file(path: Path) -> Iterator[IO[str]]:
     """A temporary text file beside ``path``; on success it replaces ``path`` (atomically), on
-    failure it is removed and ``path`` is untouched. OS failures become one OutputError."""
+    failure it is removed and ``path`` is untouched. OS failures become one OutputError.
+
+    A symlink is followed (its target is replaced, the link stays); a target that is not a
+    regular file (``/dev/null``, a named pipe, a terminal) is written in place, never replaced.
+    """
     check_file_target(path)
+    if path.exists() and not path.is_file():
+        with _in_place(path) as handle:
+            yield handle
+        return
+    path = path.resolve() if path.is_symlink() else path
     try:
         descriptor, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
@@ -128,6 +137,15 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
     except BaseException:
         _remove(temporary)
         raise
+
+
+@contextmanager
+def _in_place(path: Path) -> Iterator[IO[str]]:
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            yield handle
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 def write_text(path: Path, body: str) -> None:

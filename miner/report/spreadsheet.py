@@ -9,9 +9,10 @@ goes through here.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only where a frame is written (the commits view has none)
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 T = TypeVar("T")
@@ -26,6 +27,8 @@ def neutralise(value: T) -> T | str:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell, column name and row label neutralised."""
+    import pandas as pd
+
     safe = frame.rename(index=neutralise, columns=neutralise)
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column].dtype):
