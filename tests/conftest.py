@@ -45,7 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--run-slow",
         action="store_true",
         default=False,
-        help="also run tests marked slow (pytest's 17,666-commit history, Dask worker restarts)",
+        help="also run tests marked slow (pytest's 17,666-commit history, Dask worker restarts, "
+        "pre-commit try-repo, large calibration runs)",
     )
     parser.addoption(
         "--update-golden",
@@ -58,7 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--run-slow"):
         return
-    skip = pytest.mark.skip(reason="slow: rebuilds a large real history; use --run-slow")
+    skip = pytest.mark.skip(reason="slow (minutes): use --run-slow")
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)

@@ -567,6 +567,8 @@ def pre_commit(
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=env, check=False)
 
 
+# About 90 s, nearly all of it pre-commit installing miner into its environment: --run-slow.
+@pytest.mark.slow
 def test_pre_commit_try_repo(repo: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     cache = request.config.cache.mkdir("miner-pre-commit")  # type: ignore[union-attr]
     (repo / "models").mkdir()

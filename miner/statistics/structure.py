@@ -80,6 +80,10 @@ def structure(
     )
     observed = len(sequence.revisit_events)
     expected = float(counts.mean())
+    if expected == 0:
+        return undefined(
+            n, "the Markov surrogates never produce a revisit event: nothing to compare with"
+        )
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(counts, [tail, 1 - tail])
     return {
@@ -88,7 +92,7 @@ def structure(
         "expected": expected,
         "expected_sd": float(counts.std(ddof=1)),
         "expected_range": [float(low), float(high)],
-        "ratio": observed / expected if expected > 0 else None,
+        "ratio": observed / expected,
         "alternative": "less: fewer revisit events than Markov surrogates (structured work)",
         "p_value": monte_carlo_p(int((counts <= observed).sum()), resamples),
         **resampling(resamples, "first-order Markov surrogate (same transition matrix)"),
