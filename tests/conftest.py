@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import Run
 
 from fixtures.build import GIT_CONFIG, BuildResult, build, git_env
+from miner.cli import main
 
 HISTORIES = Path(__file__).resolve().parents[2] / "shared" / "histories"
 SMALL_HISTORIES = (
@@ -152,3 +154,20 @@ def shallow_clone(built_fixture: Callable[[str], Path], git: GitRunner, tmp_path
     dest = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "3", f"file://{built_fixture('edge')}", str(dest))
     return dest
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """``miner`` called in-process: ``run(*argv) -> (exit code, stdout, stderr)``."""
+
+    def invoke(*argv: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def edge(built_fixture: Callable[[str], Path]) -> Path:
+    return built_fixture("edge")

@@ -11,26 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_run import Run
 
-from miner.cli import main
-
-Run = Callable[..., tuple[int, str, str]]
 DATE_HINT = "(use YYYY-MM-DD, an ISO time, or e.g. '2 weeks ago')"
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*argv: str | Path) -> tuple[int, str, str]:
-        code = main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
-@pytest.fixture
-def edge(built_fixture: Callable[[str], Path]) -> Path:
-    return built_fixture("edge")
 
 
 def write(path: Path, text: str) -> Path:

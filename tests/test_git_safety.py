@@ -11,15 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_run import Run
 
 from miner.analysis import analyze
-from miner.cli import main
 from miner.history import MISSING_OBJECTS, PARTIAL_CLONE, open_repository
 from miner.report.json import render
 from tests.conftest import SMALL_HISTORIES
 
 GitRunner = Callable[..., str]
-Run = Callable[..., tuple[int, str, str]]
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ann Smith",
     "GIT_AUTHOR_EMAIL": "ann@example.com",
@@ -41,16 +40,6 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("CI", "1")
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*argv: str | Path) -> tuple[int, str, str]:
-        code = main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def sh(repo: Path, *args: str, input: bytes = b"", date: int = 1_704_700_800) -> str:

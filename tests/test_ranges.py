@@ -8,29 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import Run
 
-from miner.cli import main
 from miner.errors import UsageError
 from miner.gates import parse_gate
 
-Run = Callable[..., tuple[int, str, str]]
 FULLWIDTH_FIVE = "\uff15"
 ARABIC_INDIC_THREE = "\u0663"
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*argv: str | Path) -> tuple[int, str, str]:
-        code = main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
-@pytest.fixture
-def edge(built_fixture: Callable[[str], Path]) -> Path:
-    return built_fixture("edge")
 
 
 def assert_one_line_error(result: tuple[int, str, str], message: str) -> None:

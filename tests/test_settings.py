@@ -10,21 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import Run
 
-from miner.cli import main
-
-Run = Callable[..., tuple[int, str, str]]
 MakeRepo = Callable[[dict[str, Any]], Path]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*argv: str | Path) -> tuple[int, str, str]:
-        code = main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def repo_with(make_repo: MakeRepo, files: dict[str, str]) -> Path:
