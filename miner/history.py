@@ -25,6 +25,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -590,9 +591,7 @@ def read_commits(
     command = log_command(
         repo, options, ["--no-walk=unsorted", "--stdin", "--end-of-options", "--"]
     )
-    with tempfile.TemporaryFile() as stderr, tempfile.TemporaryFile() as stdin:
-        stdin.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))
-        stdin.seek(0)
+    with tempfile.TemporaryFile() as stderr, _sha_list(shas) as stdin:
         result = subprocess.run(
             command,
             cwd=repo.work_tree or repo.git_dir,
@@ -606,6 +605,16 @@ def read_commits(
             stderr.seek(0)
             _raise_log_error(repo, stderr.read().decode("utf-8", "replace"))
     yield from parse_log([result.stdout])
+
+
+@contextmanager
+def _sha_list(shas: Sequence[str]) -> Iterator[IO[bytes]]:
+    """A file of ``shas``, one a line, for a git command's ``--stdin`` (a file, not a pipe, so a
+    long list can never block against git's output)."""
+    with tempfile.TemporaryFile() as listing:
+        listing.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))
+        listing.seek(0)
+        yield listing
 
 
 # -- diff content (miner.content) ----------------------------------------------------------------
@@ -638,9 +647,7 @@ def iter_diff_lines(
         f"--format={_DIFF_MARKER.decode()}%x00%H",
         *(["--", ".", *pathspecs] if pathspecs else []),
     )
-    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
-        stdin.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))
-        stdin.seek(0)
+    with _sha_list(shas) as stdin, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             command,
             cwd=repo.work_tree or repo.git_dir,
