@@ -273,17 +273,9 @@ def wants_progress() -> bool:
 @contextmanager
 def progress_bar() -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """(advance, set_total) for a transient progress bar on stderr."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from miner.cli.console import stderr_progress
 
-    with Progress(
-        "mining",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
+    with stderr_progress("mining") as bar:
         task = bar.add_task("mining", total=None)
 
         def advance(read: int) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 NON_TERMINAL_WIDTH = 132
 
@@ -24,4 +28,18 @@ def stdout_console() -> Console:
         width=None if interactive else NON_TERMINAL_WIDTH,
         highlight=False,
         markup=False,
+    )
+
+
+def stderr_progress(label: str) -> Progress:
+    """A transient bar on stderr: ``label``, the bar, done/total and the time elapsed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        label,
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )

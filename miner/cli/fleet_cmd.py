@@ -141,16 +141,8 @@ def repository_count(total: int) -> Iterator[Callable[[], None] | None]:
     if not wants_progress():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from miner.cli.console import stderr_progress
 
-    with Progress(
-        "repositories",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
+    with stderr_progress("repositories") as bar:
         task = bar.add_task("repositories", total=total)
         yield lambda: bar.advance(task)
