@@ -16,9 +16,9 @@ import random
 import statistics
 import time
 
-from miner.classify import Classifier
-from miner.history import FileChange
-from miner.rules import load_rules
+from miner.classify.classifier import Classifier
+from miner.history.log import FileChange
+from miner.rules.load import load_rules
 
 FOLDERS = [
     "data/raw", "data/processed", "notebooks", "src/data", "src/features", "src/models",

@@ -117,14 +117,16 @@ def timed(run: Callable[[], T]) -> tuple[float, T]:
 
 def mining_time(repo: Path, cache: Path | None) -> float:
     """Seconds for the mining part alone (history + classification), with or without store."""
-    from miner.analysis import AnalysisOptions, mine
-    from miner.history import is_url, iter_commits, open_repository
-    from miner.rules import load_rules
-    from miner.store import mine_with_store
+    from miner.history.log import iter_commits
+    from miner.history.repository import is_url, open_repository
+    from miner.pipeline.mine import mine
+    from miner.pipeline.options import AnalysisOptions
+    from miner.pipeline.store import mine_with_store
+    from miner.rules.resolve import resolve_rules
 
     settings = AnalysisOptions(use_cache=cache is not None, cache=str(cache) if cache else None)
     with open_repository(str(repo)) as handle:
-        rules = load_rules(None, repository_dir=handle.work_tree)
+        rules = resolve_rules(None, work_tree=handle.work_tree)
         start = time.perf_counter()
         if cache is None:
             mine(iter_commits(handle, settings.history()), rules, settings)
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args(argv)
 
-    from miner.analysis import analyze
+    from miner.pipeline.run import analyze
     from miner.report.json import render
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-incremental-"))

@@ -19,12 +19,16 @@ from typing import TypeVar
 
 from benchmarks.generate import HistorySpec, ensure_history
 from benchmarks.measure import Result, load
-from miner.analysis import AnalysisOptions, mine, to_steps
-from miner.history import iter_commits, open_repository
-from miner.matrices import build_matrices
-from miner.revisits import Step, analyse_sequence
-from miner.rules import Rules, load_rules
-from miner.stats import compute_statistics
+from miner.history.log import iter_commits
+from miner.history.repository import open_repository
+from miner.measures.matrices import build_matrices
+from miner.measures.stats import compute_statistics
+from miner.pipeline.analysis import to_steps
+from miner.pipeline.mine import mine
+from miner.pipeline.options import AnalysisOptions
+from miner.rules.model import Rules
+from miner.rules.resolve import resolve_rules
+from miner.sequence.revisits import Step, analyse_sequence
 
 T = TypeVar("T")
 
@@ -33,7 +37,7 @@ def classified_steps(commits: int) -> tuple[list[Step], Rules]:
     repo = ensure_history(HistorySpec(commits))
     settings = AnalysisOptions()
     with open_repository(str(repo)) as handle:
-        rules = load_rules(None, repository_dir=handle.work_tree)
+        rules = resolve_rules(None, work_tree=handle.work_tree)
         mined, _ = mine(iter_commits(handle, settings.history()), rules, settings)
     return to_steps(mined), rules
 

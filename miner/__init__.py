@@ -24,14 +24,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis, AnalysisOptions
     from miner.api import analyze, analyze_many, render
     from miner.fleet.result import Fleet
+    from miner.pipeline.analysis import Analysis
+    from miner.pipeline.options import AnalysisOptions
 
 # Lazy: the git hook and `miner --version` must not pay for pandas and scipy.
 _LAZY = {
-    "Analysis": "miner.analysis",
-    "AnalysisOptions": "miner.analysis",
+    "Analysis": "miner.pipeline.analysis",
+    "AnalysisOptions": "miner.pipeline.analysis",
     "Fleet": "miner.fleet.result",
     "analyze": "miner.api",
     "analyze_many": "miner.api",

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Literal
 from miner.errors import UsageError
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis, AnalysisOptions
     from miner.fleet.result import Fleet
+    from miner.pipeline.analysis import Analysis
+    from miner.pipeline.options import AnalysisOptions
 
 PathLike = str | os.PathLike[str]
 TEXT_FORMATS = ("terminal", "json", "markdown")
@@ -51,7 +52,7 @@ def options(
     backend: Literal["git", "pydriller"] = "git",
 ) -> AnalysisOptions:
     """The validated options (the CLI's value forms accepted)."""
-    from miner.analysis import AnalysisOptions, parse_window
+    from miner.pipeline.options import AnalysisOptions, parse_window
 
     for name, value in (
         ("include", include),
@@ -110,7 +111,7 @@ def analyze(
 ) -> Analysis:
     """Analyse one repository (work tree, bare repository or URL). ``total`` is told how many
     commits will be read before mining starts; ``progress`` the number read so far."""
-    from miner.analysis import analyze_with
+    from miner.pipeline.run import analyze_with
 
     settings = options(
         rules=rules, rev=rev, branch=branch, since=since, until=until,
@@ -206,7 +207,7 @@ def write(analysis: Analysis, fmt: str, output: PathLike) -> None:
 
 def describe(analysis: Analysis) -> str:
     """A one-line repr: what was analysed and the headline numbers."""
-    from miner.analysis import describe_window
+    from miner.pipeline.options import describe_window
 
     s = analysis.summary
     rate = "–" if s["revisit_rate"] is None else f"{s['revisit_rate']:.3f}"

@@ -44,9 +44,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 from miner.errors import GateFailed, MinerError, RepositoryError, UsageError
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
-    from miner.classify import Classification, Classifier
-    from miner.history import FileChange
-    from miner.rules import Rules
+    from miner.classify.classifier import Classification, Classifier
+    from miner.history.log import FileChange
+    from miner.rules.model import Rules
 
 PHASE_TRAILER = "MLOps-Phase"
 REVISIT_TRAILER = "MLOps-Revisit"
@@ -76,7 +76,7 @@ _DECIMALS_SCALE = 1e9 / _QUANTUM
 
 def hooks_dir(repository: Path) -> Path:
     """The folder git runs hooks from: honours ``core.hooksPath`` and linked worktrees."""
-    from miner.repository import hooks_folder
+    from miner.history.repository import hooks_folder
 
     return hooks_folder(repository).path
 
@@ -98,7 +98,7 @@ def install(
     folder shared with other repositories (``core.hooksPath`` outside this one) is only written
     with ``shared``: the hook would tag, or with ``strict`` reject, their commits too.
     """
-    from miner.repository import hooks_folder
+    from miner.history.repository import hooks_folder
 
     if strict and "commit-msg" not in stages:
         raise UsageError("--strict applies to the commit-msg stage")
@@ -269,7 +269,7 @@ def add_trailers(text: str, trailers: Sequence[str], comment_char: str = "#") ->
     A new block is separated by one blank line; an existing block (git's rules) is extended.
     Nothing of ``text`` is changed or removed: a missing final newline of the body is added.
     """
-    from miner.trailers import parse_trailers
+    from miner.classify.trailers import parse_trailers
 
     layout = split_layout(text, comment_char)
     newline = "\r\n" if layout.body.endswith("\r\n") else "\n"
@@ -329,7 +329,8 @@ def _rewrite_message(path: Path, original: bytes, updated_text: str) -> None:
 class FocusTracker:
     """SPEC §3 focus and departure kind, one commit at a time, in O(window) per commit.
 
-    Mirrors :func:`miner.revisits.analyse_sequence` with a count window (a property test checks
+    Mirrors :func:`miner.sequence.revisits.analyse_sequence` with a count window (a property test
+    checks
     they agree on every prefix); keeps only what the next step needs, so the hook can store it.
     """
 
@@ -472,7 +473,7 @@ def run_hook(request: HookRequest) -> HookResult:
     skipped = _skip_reason(request, layout, context)
     if skipped is not None:
         return HookResult(skipped=skipped)
-    from miner.trailers import parse_trailers, trailer_values
+    from miner.classify.trailers import parse_trailers, trailer_values
 
     phases = trailer_values(
         parse_trailers(_uncommented(layout.body, context.comment_char)), PHASE_TRAILER
@@ -554,7 +555,7 @@ def _check(phases: Sequence[str], known: Sequence[str]) -> None:
 def _would_match(request: HookRequest, body: str, rules: Rules, context: _Context) -> str:
     """``; the rules would add 'MLOps-Phase: …' (rule …)``: what to write, from the staged
     change; empty when no rule matches or the change cannot be read."""
-    from miner.classify import Classifier
+    from miner.classify.classifier import Classifier
 
     try:
         amending = _is_amend(request, context)
@@ -574,7 +575,7 @@ def _would_match(request: HookRequest, body: str, rules: Rules, context: _Contex
 def _trailers_for(
     request: HookRequest, body: str, rules: Rules, context: _Context
 ) -> tuple[str, ...]:
-    from miner.classify import Classifier
+    from miner.classify.classifier import Classifier
 
     known = _known_paths(context.paths_file, rules)
     classifier = Classifier(rules, known_paths=known)
@@ -614,7 +615,7 @@ def _git(
 def _git_bytes(
     args: Sequence[str], *, cwd: Path | None = None, clean: bool = False, stdin: bytes | None = None
 ) -> bytes:
-    from miner.history import git_environment, run_git
+    from miner.git import git_environment, run_git
 
     # In a hook (not clean) git's own environment is kept: GIT_INDEX_FILE is what is committed.
     env = git_environment() if clean else dict(os.environ, GIT_OPTIONAL_LOCKS="0")
@@ -680,7 +681,7 @@ def _with_staged_content(
 ) -> Classification:
     """When message and paths do not decide, the staged diff's lines do (miner.content): the
     diff is local, so the hook reads it by default."""
-    from miner.content import content_rules, files_from_patch, needs_content, with_content
+    from miner.classify.content import content_rules, files_from_patch, needs_content, with_content
 
     if not needs_content(classification):
         return classification
@@ -700,7 +701,7 @@ def _empty_tree(context: _Context) -> str:
 
 def parse_name_status(raw: bytes) -> Iterator[FileChange]:
     """``git diff --name-status -z`` output: status, path (two paths for renames and copies)."""
-    from miner.history import FileChange, decode_path
+    from miner.history.log import FileChange, decode_path
 
     tokens = iter(raw.split(b"\0"))
     for token in tokens:
@@ -739,7 +740,7 @@ def _tracker(
 def prime_state(repository: Path) -> int:
     """Build the hook's focus cache for the current HEAD (``hook install`` does it so the first
     commit is fast); returns the number of classified commits it read."""
-    from miner.classify import Classifier
+    from miner.classify.classifier import Classifier
 
     context = _context(repository, clean=True)
     if context.head is None:
@@ -765,8 +766,8 @@ def _feed(tracker: FocusTracker, classified: Iterable[Classification]) -> int:
 def _classified(
     context: _Context, revision: str, classifier: Classifier
 ) -> Iterator[Classification]:
-    from miner.history import HistoryOptions, Repository, RepositoryInfo, iter_commits
-    from miner.repository import PARTIAL_CLONE, is_partial_clone
+    from miner.history.log import HistoryOptions, iter_commits
+    from miner.history.repository import PARTIAL_CLONE, Repository, RepositoryInfo, is_partial_clone
 
     info = RepositoryInfo(str(context.top), str(context.git_dir), None, None, False)
     repo = Repository(info=info, git_dir=context.git_dir, work_tree=context.top, rev=None)
@@ -809,8 +810,8 @@ def _save_state(path: Path, rules: Rules, tip: str, tracker: FocusTracker) -> No
 def _load_rules(context: _Context) -> Rules:
     """The repository's rules, translating only message patterns no earlier commit translated
     (their RE2 forms are kept beside the focus cache; parsing every pattern costs ~20 ms)."""
-    from miner import linear_regex
-    from miner.rules import load_rules
+    from miner.rules import regex as linear_regex
+    from miner.rules.resolve import resolve_rules
 
     forms_file = context.paths_file.with_name(FORMS_FILE)
     held: object = None
@@ -821,7 +822,7 @@ def _load_rules(context: _Context) -> Rules:
             linear_regex.learn_forms(held)
     except (OSError, ValueError, AttributeError):
         pass  # a cache: anything odd means translating again
-    rules = load_rules(repository_dir=context.top)
+    rules = resolve_rules(None, work_tree=context.top)
     forms = linear_regex.known_forms()
     if forms != held:
         document = {"translator": linear_regex.TRANSLATOR_VERSION, "forms": forms}

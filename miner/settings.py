@@ -121,7 +121,7 @@ def _checked(source: str, key: str, check: Callable[[Any], Any], value: object) 
 
 
 def _window(value: object) -> Any:
-    from miner.analysis import parse_window
+    from miner.pipeline.options import parse_window
 
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -160,13 +160,13 @@ def _flag(value: object) -> bool:
 
 
 def _period(value: object) -> str | None:
-    from miner.periods import UNITS
+    from miner.trend.periods import UNITS
 
     return None if value is None else _choice(*UNITS)(value)
 
 
 def _gates(value: object) -> tuple[str, ...]:
-    from miner.gates import parse_gates
+    from miner.trend.gates import parse_gates
 
     texts = _strings(value)
     parse_gates(texts)  # an invalid expression fails here, before any mining
@@ -174,7 +174,7 @@ def _gates(value: object) -> tuple[str, ...]:
 
 
 def _minimums(value: object) -> dict[str, int]:
-    from miner.gates import parse_min_samples
+    from miner.trend.gates import parse_min_samples
 
     if not isinstance(value, dict):
         raise ConfigError(f"expected a table like {{revisit_rate = 30}}, not {value!r}")
@@ -198,8 +198,8 @@ _CHECKS: dict[str, Callable[[object], Any]] = {
 def load_settings(path: str, *, rev: str | None = None) -> Settings:
     """The settings of the repository at ``path`` (work tree or bare: its tip). A URL's are not
     read: that would clone it a second time (give the options on the command line)."""
-    from miner.history import is_url, open_repository, read_tracked_file
-    from miner.repository import MissingContentError
+    from miner.history.files import MissingContentError, read_tracked_file
+    from miner.history.repository import is_url, open_repository
 
     if is_url(path):
         return Settings()

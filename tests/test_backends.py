@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 
 from fixtures.build import BuildResult
-from miner.analysis import AnalysisOptions, analyze
 from miner.errors import UsageError
-from miner.history import CommitRecord, FileChange, HistoryOptions, iter_commits, open_repository
+from miner.history.log import CommitRecord, FileChange, HistoryOptions, iter_commits
+from miner.history.repository import open_repository
+from miner.pipeline.options import AnalysisOptions
+from miner.pipeline.run import analyze
 from miner.report.json import render
 
 GitRunner = Callable[..., str]
 
-# PyDriller's own behaviour, by name (see miner.history.iter_commits_pydriller):
+# PyDriller's own behaviour, by name (see miner.history.log.iter_commits_pydriller):
 MERGE_WITHOUT_FILES = "merge without files"  # PyDriller never diffs a merge
 MESSAGE_STRIPPED = "message stripped"  # Commit.msg drops surrounding whitespace
 PATH_REPLACED = "non-UTF-8 path bytes as U+FFFD"  # git backend keeps them as \xNN escapes

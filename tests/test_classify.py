@@ -13,10 +13,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miner.classify import Classification, Classifier, Evidence, classify
+from miner.classify.classifier import Classification, Classifier, Evidence, classify
 from miner.cli import main
-from miner.history import CommitRecord, FileChange
-from miner.rules import Rules, default_rules_text, load_rules, rules_from_text
+from miner.history.log import CommitRecord, FileChange
+from miner.rules.defaults import default_rules_text
+from miner.rules.load import load_rules, rules_from_text
+from miner.rules.model import Rules
 
 RULES = r"""
 version: 1

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from miner.classify.evaluate import GoldFileError, PhaseScore, evaluate, evaluate_file, read_gold
 from miner.cli import main
-from miner.evaluate import GoldFileError, PhaseScore, evaluate, evaluate_file, read_gold
-from miner.rules import Rules, load_rules, rules_from_text
+from miner.rules.load import load_rules, rules_from_text
+from miner.rules.model import Rules
 
 RULES = r"""
 version: 1

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 import miner
-from miner.analysis import AnalysisOptions
 from miner.cli import main
 from miner.errors import UsageError
 from miner.fleet.run import WORKER_DIED, analyze_fleet, read_targets
 from miner.fleet.task import FleetTask, RepoOutcome, analyse_one
+from miner.pipeline.options import AnalysisOptions
 
 NO_CACHE = AnalysisOptions()  # the library default: no store
 

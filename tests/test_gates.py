@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from test_periods import HISTORY, MODEL, MONITOR, PREP, analysis_of
 
-import miner.gates
+import miner.trend.gates
 from miner.cli import main
 from miner.errors import UsageError
-from miner.gates import (
+from miner.trend.gates import (
     METRICS,
     MIN_SAMPLES,
     Condition,
@@ -24,7 +24,7 @@ from miner.gates import (
     parse_gates,
     parse_min_samples,
 )
-from miner.periods import PeriodReport, period_report
+from miner.trend.periods import PeriodReport, period_report
 
 NO_MINIMUM = dict.fromkeys(MIN_SAMPLES, 0)
 
@@ -208,13 +208,13 @@ def test_unknown_phase_or_reason_is_a_usage_error(april: PeriodReport) -> None:
 
 
 def test_every_metric_is_documented() -> None:
-    doc = miner.gates.__doc__ or ""
+    doc = miner.trend.gates.__doc__ or ""
     for name in METRICS:
         assert f"``{name}" in doc, name
 
 
 def test_every_metric_documents_its_minimum_sample() -> None:
-    doc = miner.gates.__doc__ or ""
+    doc = miner.trend.gates.__doc__ or ""
     assert set(MIN_SAMPLES) == set(METRICS)
     for name, minimum in MIN_SAMPLES.items():
         (line,) = [

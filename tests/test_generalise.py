@@ -9,22 +9,22 @@ from typing import Any
 
 import pytest
 
-from miner.analysis import analyze
-from miner.classify import Classification, Classifier, Evidence
-from miner.content import content_evidence, content_rules
-from miner.evaluate import read_gold
-from miner.evaluate_repos import evaluate_by_repo
-from miner.history import (
+from miner.classify.classifier import Classification, Classifier, Evidence
+from miner.classify.content import content_evidence, content_rules
+from miner.classify.evaluate import read_gold
+from miner.classify.evaluate_repos import evaluate_by_repo
+from miner.classify.prior import apply_all, learn
+from miner.classify.zones import split_zones
+from miner.history.log import (
     FileChange,
     HistoryOptions,
     iter_diff_lines,
-    open_repository,
     parse_diff_lines,
     rev_list,
 )
-from miner.prior import apply_all, learn
-from miner.rules import load_rules
-from miner.zones import split_zones
+from miner.history.repository import open_repository
+from miner.pipeline.run import analyze
+from miner.rules.load import load_rules
 
 GOLD = Path(__file__).resolve().parents[2] / "shared" / "gold"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from cli_run import Run
 
-from miner.analysis import analyze
-from miner.history import MISSING_OBJECTS, PARTIAL_CLONE, open_repository
+from miner.history.repository import MISSING_OBJECTS, PARTIAL_CLONE, open_repository
+from miner.pipeline.run import analyze
 from miner.report.json import render
 from tests.conftest import SMALL_HISTORIES
 
@@ -398,7 +398,7 @@ def test_item6_out_of_range_dates_are_read_marked_and_counted(tmp_path: Path, ru
     assert code in (0, 2) and "internal error" not in err
     # a UTC instant is kept: +25:00 at 2023-11-15T23:13:20 local is 1700000000
     with open_repository(str(repo)) as opened:
-        from miner.history import HistoryOptions, iter_commits
+        from miner.history.log import HistoryOptions, iter_commits
 
         records = list(iter_commits(opened, HistoryOptions()))
     assert records[6].authored_at.timestamp() == 1_700_000_000
@@ -453,7 +453,7 @@ def test_item10_partial_clone_falls_back_to_exact_renames_and_never_fetches(
     assert full["options"]["renames"] == "by similarity (git -M)"  # type: ignore[index]
     # the inexact rename is an add and a delete when read exactly
     with open_repository(str(clone)) as opened:
-        from miner.history import HistoryOptions, iter_commits
+        from miner.history.log import HistoryOptions, iter_commits
 
         renamed = list(iter_commits(opened, HistoryOptions()))[3]
     assert sorted((f.status, f.path) for f in renamed.files) == [
@@ -616,7 +616,7 @@ def test_item15_hook_install_into_a_shared_hooks_folder_needs_shared(
 
 
 def test_item11_newer_git_names_the_owner() -> None:
-    from miner.repository import _not_a_repository
+    from miner.history.repository import _not_a_repository
 
     stderr = (
         "fatal: detected dubious ownership in repository at '/srv/repo'\n"

@@ -14,21 +14,18 @@ from hypothesis import strategies as st
 
 from fixtures.build import BuildResult
 from miner.errors import RepositoryError
-from miner.history import (
+from miner.git import git_environment
+from miner.history.files import read_tracked_file
+from miner.history.log import (
     CommitRecord,
     FileChange,
     HistoryOptions,
     count_commits,
     decode_path,
-    git_environment,
-    is_shallow,
-    is_url,
     iter_commits,
-    open_repository,
     parse_log,
-    read_tracked_file,
-    resolve_revision,
 )
+from miner.history.repository import is_shallow, is_url, open_repository, resolve_revision
 
 GitRunner = Callable[..., str]
 MARKER = b"\x1eminer-commit"

@@ -16,7 +16,7 @@ from spec_phases import PHASES
 
 from miner import hook
 from miner.errors import UsageError
-from miner.revisits import SequenceOptions, Step, analyse_sequence
+from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
 
 # Small, stable rules so these tests do not move when the default rules are tuned.
 RULES = f"""version: 1
@@ -114,7 +114,8 @@ def test_first_commit_is_tagged(hooked: Path) -> None:
 def test_hook_keeps_the_rules_regex_forms_between_commits(
     hooked: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from miner import linear_regex, rules
+    from miner.rules import load as rules_load
+    from miner.rules import regex as linear_regex
 
     (hooked / ".miner" / "phase_rules.yaml").unlink()  # the packaged rules: 25 message patterns
     commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
@@ -128,11 +129,11 @@ def test_hook_keeps_the_rules_regex_forms_between_commits(
         raise AssertionError("a kept form was translated again")
 
     monkeypatch.setattr(linear_regex, "_translate", no_translation)
-    rules._default_rules.cache_clear()  # as in a new process: the rules are compiled again
+    rules_load._default_rules.cache_clear()  # as in a new process: the rules are compiled again
     try:
         assert hook.prime_state(hooked) >= 0  # every form comes from the file
     finally:
-        rules._default_rules.cache_clear()
+        rules_load._default_rules.cache_clear()
 
 
 def test_install_twice_is_harmless(repo: Path) -> None:
@@ -485,7 +486,7 @@ def test_only_gains_lines_rejects_a_loss() -> None:
     assert not hook.only_gains_lines("a\nb\n", "a\nMLOps-Phase: x\n")
 
 
-# -- the incremental focus agrees with miner.revisits ---------------------------------------------
+# -- the incremental focus agrees with miner.sequence.revisits ---------------------------------------------
 
 share_maps = st.dictionaries(
     st.sampled_from(PHASES[:5]), st.integers(1, 3), min_size=1, max_size=3
@@ -519,7 +520,16 @@ def test_focus_tracker_matches_analyse_sequence(shares: list[dict[str, float]]) 
 
 # -- speed: the hook path stays light -------------------------------------------------------------
 
-HEAVY = ("pandas", "scipy", "rich", "git", "pydriller", "matplotlib", "numpy", "miner.analysis")
+HEAVY = (
+    "pandas",
+    "scipy",
+    "rich",
+    "git",
+    "pydriller",
+    "matplotlib",
+    "numpy",
+    "miner.pipeline.analysis",
+)
 
 
 def test_hook_path_imports_nothing_heavy(hooked: Path) -> None:

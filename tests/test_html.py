@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from miner.analysis import Analysis, analyze
+from miner.pipeline.analysis import Analysis
+from miner.pipeline.run import analyze
 from miner.report import FORMATS
 from miner.report.figures import analysis_figures, svg_text
 from miner.report.figures.matrices import heatmap
@@ -24,7 +25,7 @@ from miner.report.html import render
 from miner.report.html.sections import esc, key_values
 from miner.report.html.svg import UnsafeSvg, check_inert, inline_svg
 from miner.report.palette import CANONICAL, MUTED, phase_colours, text_on
-from miner.series import period_series, wilson_interval
+from miner.trend.series import period_series, wilson_interval
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ import pytest
 from browser import Browser, Tab, chromium_path, launch
 
 from fixtures.build import build
-from miner.analysis import analyze
 from miner.cli import main
+from miner.pipeline.run import analyze
 from miner.report.html import render_comparison
 
 HOSTILE = "<script>window.__pwned = 1</script>"

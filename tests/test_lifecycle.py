@@ -21,7 +21,7 @@ from spec_phases import PHASES
 
 import miner
 from fixtures.build import BuildResult, BuiltCommit
-from miner.analysis import AnalysedCommit, Analysis
+from miner.pipeline.analysis import AnalysedCommit, Analysis
 from miner.report import json as json_report
 
 # (from, to, direction, commit ids, reasons), in sequence order.

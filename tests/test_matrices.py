@@ -13,8 +13,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miner.matrices import Matrices, build_matrices
-from miner.revisits import SequenceOptions, Step, analyse_sequence
+from miner.measures.matrices import Matrices, build_matrices
+from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
 from tests.test_revisits import PHASES, hand_history, sequences
 
 NAN = math.nan

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from miner.classify import MAX_MESSAGE_CHARS, Classifier, _matches
+from miner.classify.classifier import MAX_MESSAGE_CHARS, Classifier, _matches
+from miner.classify.trailers import split_message
 from miner.errors import ConfigError
-from miner.linear_regex import Untranslatable, translate
-from miner.message_engine import UNANCHORED, compile_source
-from miner.rules import MessageRule, Rules, check_rules_file, load_rules, rules_from_text
-from miner.trailers import split_message
+from miner.rules.engine import UNANCHORED, compile_source
+from miner.rules.load import check_rules_file, load_rules, rules_from_text
+from miner.rules.model import MessageRule, Rules
+from miner.rules.regex import Untranslatable, translate
+from miner.rules.resolve import REPOSITORY_RULES, resolve_rules
 
 SMALL_HISTORIES = (
     "e2e-taxi-ride-duration-prediction",
@@ -165,7 +167,7 @@ def test_a_catastrophic_repository_regex_is_matched_in_linear_time(tmp_path: Pat
         "extends: default\nrules:\n"
         f"  - {{id: team.slow, phase: model_development, weight: 1, message: '{CATASTROPHIC}'}}\n",
     )
-    rules = load_rules(None, repository_dir=repo)
+    rules = resolve_rules(None, work_tree=repo)
     assert check_rules_file(repo / ".miner" / "phase_rules.yaml") == []
     # With Python's re this message takes 2**40 steps; with RE2 it is one pass.
     message = "a" * 40 + " then aab"
@@ -179,14 +181,14 @@ def test_a_lookaround_in_repository_rules_is_a_one_line_error(tmp_path: Path) ->
         "extends: default\nreasons:\n  - {id: mine, message: '(?<!linear )regression'}\n",
     )
     rules_file = repo / ".miner" / "phase_rules.yaml"
-    expected = (
-        f"{rules_file}: reasons[0].message: regex '(?<!linear )regression' uses a negative "
+    problem = (
+        "reasons[0].message: regex '(?<!linear )regression' uses a negative "
         "lookahead or lookbehind, which a linear-time engine cannot run (RE2 syntax is required)"
     )
     with pytest.raises(ConfigError) as raised:
-        load_rules(None, repository_dir=repo)
-    assert str(raised.value) == expected
-    assert check_rules_file(rules_file) == [expected]
+        resolve_rules(None, work_tree=repo)
+    assert str(raised.value) == f"{REPOSITORY_RULES}: {problem}"
+    assert check_rules_file(rules_file) == [f"{rules_file}: {problem}"]
 
 
 def test_a_copy_of_a_packaged_pattern_keeps_its_lookarounds(tmp_path: Path) -> None:
@@ -213,16 +215,16 @@ def test_a_rules_symlink_out_of_the_repository_is_not_followed(tmp_path: Path) -
     (repo / ".miner").mkdir(parents=True)
     (repo / ".miner" / "phase_rules.yaml").symlink_to(outside)
     with pytest.raises(ConfigError, match="links outside the repository; not followed"):
-        load_rules(None, repository_dir=repo)
+        resolve_rules(None, work_tree=repo)
     inside = repo / "rules.yaml"
     inside.write_text("extends: default\n", encoding="utf-8")
     (repo / ".miner" / "phase_rules.yaml").unlink()
     (repo / ".miner" / "phase_rules.yaml").symlink_to(inside)
-    assert load_rules(None, repository_dir=repo).source.endswith("phase_rules.yaml")
+    assert resolve_rules(None, work_tree=repo).source.endswith("phase_rules.yaml")
 
 
 def test_kept_forms_never_leave_an_untrusted_pattern_to_python() -> None:
-    from miner import linear_regex
+    from miner.rules import regex as linear_regex
 
     linear_regex.translate(r"\bdrift\b")
     kept = linear_regex.known_forms()

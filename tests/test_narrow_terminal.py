@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from miner.analysis import Analysis, analyze
+from miner.pipeline.analysis import Analysis
+from miner.pipeline.run import analyze
 from miner.report import terminal
 from miner.report.commit_table import commits_table
 from miner.report.text import cell, short
@@ -93,8 +94,8 @@ def test_commits_table_with_three_labels_a_commit_keeps_one_line_at_80_columns(
 
 @pytest.mark.parametrize("width", [80, 100])
 def test_period_report_keeps_every_value_at_narrow_widths(lifecycle: Analysis, width: int) -> None:
-    from miner.periods import period_report
     from miner.report import period
+    from miner.trend.periods import period_report
 
     report = period_report(lifecycle, "month")
     out = rendered(width, lambda console: period.render_terminal(report, console))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from miner.cli import main
-from miner.history import open_repository
-from miner.notes import NOTES_REF, parse_note, read_notes, tag_history
-from miner.rules import load_rules
+from miner.history.repository import open_repository
+from miner.pipeline.notes import NOTES_REF, parse_note, read_notes, tag_history
+from miner.rules.resolve import resolve_rules
 from tests.test_hook import PINNED, RULES
 
 
@@ -66,7 +66,7 @@ def build_history(repo: Path) -> dict[str, str]:
 
 def tag(repo: Path, rev: str | None = None) -> tuple[object, dict[str, tuple[str, ...]]]:
     with open_repository(str(repo), rev=rev) as opened:
-        summary = tag_history(opened, load_rules(repository_dir=repo), rev=rev)
+        summary = tag_history(opened, resolve_rules(None, work_tree=repo), rev=rev)
         return summary, read_notes(opened)
 
 
@@ -84,7 +84,7 @@ def test_notes_written_and_read_back(repo: Path) -> None:
         1,
         1,
     )
-    digest = load_rules(repository_dir=repo).digest[:16]
+    digest = resolve_rules(None, work_tree=repo).digest[:16]
     assert git(repo, "notes", f"--ref={NOTES_REF}", "show", shas["model"]) == (
         f"MLOps-Phase: model_development\nMLOps-Rules: {digest}\n"
     )

@@ -7,12 +7,15 @@ from datetime import date, datetime
 
 import pytest
 
-from miner.analysis import Analysis, AnalysisOptions, MiningCounts, build_analysis
-from miner.classify import Classification
+from miner.classify.classifier import Classification
 from miner.errors import UsageError
-from miner.history import CommitRecord, RepositoryInfo
-from miner.periods import Period, period_of, period_report, periods_from
-from miner.rules import load_rules
+from miner.history.log import CommitRecord
+from miner.history.repository import RepositoryInfo
+from miner.pipeline.analysis import Analysis, build_analysis
+from miner.pipeline.mine import MiningCounts
+from miner.pipeline.options import AnalysisOptions
+from miner.rules.load import load_rules
+from miner.trend.periods import Period, period_of, period_report, periods_from
 
 PREP, MODEL, MONITOR = "data_preparation", "model_development", "monitoring"
 

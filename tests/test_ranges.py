@@ -11,7 +11,7 @@ import pytest
 from cli_run import Run
 
 from miner.errors import UsageError
-from miner.gates import parse_gate
+from miner.trend.gates import parse_gate
 
 FULLWIDTH_FIVE = "\uff15"
 ARABIC_INDIC_THREE = "\u0663"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miner.revisits import (
+from miner.sequence.revisits import (
     SequenceOptions,
     Step,
     analyse_sequence,

@@ -11,14 +11,10 @@ from spec_phases import PHASES
 
 from miner.cli import main
 from miner.errors import ConfigError, UsageError
-from miner.rules import (
-    check_rules_file,
-    compile_glob,
-    default_rules_text,
-    glob_to_regex,
-    load_rules,
-    rules_from_text,
-)
+from miner.rules.defaults import default_rules_text
+from miner.rules.globs import compile_glob, glob_to_regex
+from miner.rules.load import check_rules_file, load_rules, rules_from_text
+from miner.rules.resolve import REPOSITORY_RULES, resolve_rules
 
 
 def write(folder: Path, text: str, name: str = "phase_rules.yaml") -> Path:
@@ -124,12 +120,12 @@ def test_digest_is_stable_and_follows_the_content(tmp_path: Path) -> None:
 def test_lookup_order(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / ".miner").mkdir(parents=True)
-    assert load_rules(repository_dir=repo).source == "default"
-    own = write(repo / ".miner", "version: 1\nextends: default\nsettings: {min_share: 0.4}\n")
-    assert load_rules(repository_dir=repo).source == str(own)
-    assert load_rules(repository_dir=repo).min_share == 0.4
+    assert resolve_rules(None, work_tree=repo).source == "default"
+    write(repo / ".miner", "version: 1\nextends: default\nsettings: {min_share: 0.4}\n")
+    assert resolve_rules(None, work_tree=repo).source == REPOSITORY_RULES
+    assert resolve_rules(None, work_tree=repo).min_share == 0.4
     explicit = write(tmp_path, "version: 1\nphases: [only]\n", "mine.yaml")
-    assert load_rules(explicit, repository_dir=repo).phases == ("only",)
+    assert resolve_rules(explicit, work_tree=repo).phases == ("only",)
 
 
 # ----------------------------------------------------------------------- extends
@@ -385,7 +381,7 @@ def test_packaged_default_passes_full_validation() -> None:
     [(r"\bdrift\b", "Data DRIFT alert"), (r"\bPR-[0-9]+", "see pr-12"), (r"[A-Z]{3}-\d", "abc-1")],
 )
 def test_message_patterns_stay_case_insensitive(pattern: str, text: str) -> None:
-    from miner.rules import compile_message
+    from miner.rules.compile import compile_message
 
     assert compile_message(pattern).search(text.lower())
 

@@ -14,30 +14,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from miner.matrices import build_matrices
-from miner.revisits import (
+from miner.measures.matrices import build_matrices
+from miner.measures.statistics.independence import (
+    adjusted_residuals,
+    degrees_of_freedom,
+    holm,
+    independence,
+    quasi_independence,
+    structural_zeros,
+)
+from miner.measures.statistics.linearity import gamma, linearity
+from miner.measures.statistics.persistence import persistence
+from miner.measures.statistics.rate import revisit_rate
+from miner.measures.statistics.structure import structure, surrogates, transition_probabilities
+from miner.measures.statistics.trend import hamed_rao, trend
+from miner.measures.stats import compute_statistics, phase_statistics
+from miner.sequence.revisits import (
     FocusEpisode,
     RevisitEvent,
     SequenceAnalysis,
     SequenceOptions,
     Step,
     analyse_sequence,
-)
-from miner.statistics.independence import degrees_of_freedom, holm, structural_zeros
-from miner.statistics.linearity import gamma
-from miner.statistics.structure import surrogates, transition_probabilities
-from miner.statistics.trend import hamed_rao
-from miner.stats import (
-    adjusted_residuals,
-    compute_statistics,
-    independence,
-    linearity,
-    persistence,
-    phase_statistics,
-    quasi_independence,
-    revisit_rate,
-    structure,
-    trend,
 )
 from tests.test_revisits import PHASES, T0, hand_history, sequences, step
 

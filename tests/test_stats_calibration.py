@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from miner.revisits import SequenceOptions, Step, analyse_sequence
-from miner.statistics.independence import independence
-from miner.statistics.linearity import linearity
-from miner.statistics.rate import ratio_interval
-from miner.statistics.structure import structure
-from miner.statistics.trend import hamed_rao
+from miner.measures.statistics.independence import independence
+from miner.measures.statistics.linearity import linearity
+from miner.measures.statistics.rate import ratio_interval
+from miner.measures.statistics.structure import structure
+from miner.measures.statistics.trend import hamed_rao
+from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
 
 ALPHA = 0.05
 PHASES = ("a", "b", "c", "d", "e")

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 from benchmarks.bench_incremental import grow
 from fixtures.build import GIT_CONFIG, git_env
-from miner.analysis import AnalysisOptions, analyze
-from miner.classify import Classification, Evidence
-from miner.history import CommitRecord, FileChange, HistoryOptions, open_repository
-from miner.report.json import render
-from miner.rules import load_rules
-from miner.store import (
+from miner.classify.classifier import Classification, Evidence
+from miner.history.log import CommitRecord, FileChange, HistoryOptions
+from miner.history.repository import open_repository
+from miner.pipeline.options import AnalysisOptions
+from miner.pipeline.run import analyze
+from miner.pipeline.store import (
     APPLICATION_ID,
     StoreError,
     StoreStats,
@@ -39,6 +39,8 @@ from miner.store import (
     mine_with_store,
     open_store,
 )
+from miner.report.json import render
+from miner.rules.resolve import resolve_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASE_FILES = (
@@ -127,7 +129,7 @@ def cached_json(path: Path, cache: Path, **options: object) -> str:
 def store_run(path: Path, cache: Path, **options: object) -> StoreStats:
     settings_ = AnalysisOptions(use_cache=True, cache=str(cache), **options)  # type: ignore[arg-type]
     with open_repository(str(path)) as handle:
-        rules = load_rules(settings_.rules, repository_dir=handle.work_tree)
+        rules = resolve_rules(settings_.rules, work_tree=handle.work_tree)
         if settings_.min_share is not None:
             rules = rules.with_min_share(settings_.min_share)
         return mine_with_store(handle, rules, settings_, cache, owned=False)[2]
@@ -304,7 +306,7 @@ def test_n_incremental_runs_equal_one_fresh_run(
 # -- crashes, concurrency, damage ------------------------------------------------------------
 
 SCRIPT = (
-    "import sys; from miner.analysis import analyze; from miner.report.json import render; "
+    "import sys; from miner.pipeline.run import analyze; from miner.report.json import render; "
     "sys.stdout.write(render(analyze(sys.argv[1], use_cache=True, cache=sys.argv[2])))"
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from miner.trailers import parse_trailers, split_message, strip_trailers, trailer_values
+from miner.classify.trailers import parse_trailers, split_message, strip_trailers, trailer_values
 
 
 def test_trailers_of_the_last_paragraph() -> None:

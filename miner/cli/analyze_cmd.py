@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
     from miner.report.output import FormatKind, Target
     from miner.settings import Settings
 
@@ -228,7 +228,7 @@ def _share(text: str) -> float:
 def analysis_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """``AnalysisOptions`` keywords: the repository's settings file, then the command line (a
     flag given wins; one not given leaves the file's value, else the default)."""
-    from miner.analysis import parse_window
+    from miner.pipeline.options import parse_window
 
     given = {
         "window": None if args.window is None else parse_window(args.window),
@@ -289,7 +289,7 @@ def progress_bar() -> Iterator[tuple[Callable[[int], None], Callable[[int], None
 
 
 def run_analysis(args: argparse.Namespace, settings: Settings | None = None) -> Analysis:
-    from miner.analysis import analyze
+    from miner.pipeline.run import analyze
 
     options = analysis_options(args, team_settings(args) if settings is None else settings)
     if not wants_progress():
@@ -348,8 +348,8 @@ def _write_commits_table(analysis: Analysis, output: Path | None) -> None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from miner.analysis import explain
     from miner.cli.console import stdout_console
+    from miner.pipeline.run import explain
     from miner.report.explain import render
 
     analysis, commit = explain(args.path, args.rev, **analysis_options(args, team_settings(args)))

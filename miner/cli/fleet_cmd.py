@@ -91,10 +91,10 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, targets: list[str]) -> int:
-    from miner.analysis import AnalysisOptions
     from miner.cli.analyze_cmd import analysis_options
     from miner.cli.console import stdout_console
     from miner.fleet.run import analyze_fleet
+    from miner.pipeline.options import AnalysisOptions
     from miner.report.fleet import FLEET_FORMATS, show
     from miner.settings import Settings
 

@@ -115,11 +115,12 @@ def run_hook(args: argparse.Namespace) -> int:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    from miner.analysis import AnalysisOptions
     from miner.errors import UsageError
-    from miner.history import is_url, open_repository, redact_url
-    from miner.notes import NOTES_REF, tag_history
-    from miner.rules import load_rules
+    from miner.git import redact_url
+    from miner.history.repository import is_url, open_repository
+    from miner.pipeline.notes import NOTES_REF, tag_history
+    from miner.pipeline.options import AnalysisOptions
+    from miner.rules.resolve import repository_rules
 
     if is_url(args.path):
         # notes written into a temporary clone would vanish with it
@@ -131,7 +132,7 @@ def run_tag(args: argparse.Namespace) -> int:
         exclude_authors=tuple(args.exclude_author), include_bots=args.include_bots
     ).author_patterns
     with open_repository(args.path, rev=args.rev) as repo:
-        rules = load_rules(args.rules, repository_dir=repo.work_tree)
+        rules = repository_rules(repo, args.rules)
         summary = tag_history(repo, rules, rev=args.rev, exclude_authors=authors)
     print(
         f"{summary.written} note(s) written to {NOTES_REF}, {summary.unchanged} unchanged, "

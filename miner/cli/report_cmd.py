@@ -25,9 +25,9 @@ from miner.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from miner.gates import GateResult
-    from miner.periods import PeriodReport
     from miner.report.output import FormatKind, Target
+    from miner.trend.gates import GateResult
+    from miner.trend.periods import PeriodReport
 
     Render = Callable[[PeriodReport, tuple[GateResult, ...]], str]
 
@@ -39,7 +39,7 @@ TERMINAL_FILE_WIDTH = 132
 
 
 def register(subparsers: Any) -> None:
-    from miner.periods import UNITS
+    from miner.trend.periods import UNITS
 
     report = subparsers.add_parser(
         "report",
@@ -80,7 +80,7 @@ def register(subparsers: Any) -> None:
 
 
 def _day(text: str) -> date:
-    from miner.periods import check_reportable
+    from miner.trend.periods import check_reportable
 
     if not text.isascii():
         raise UsageError(f"--as-of must be a date like 2024-03-31, not {text!r}")
@@ -92,8 +92,8 @@ def _day(text: str) -> date:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from miner.gates import evaluate, parse_gates, parse_min_samples
-    from miner.periods import period_report
+    from miner.trend.gates import evaluate, parse_gates, parse_min_samples
+    from miner.trend.periods import period_report
 
     settings = team_settings(args)
     # Gates given on the command line replace the file's; a bad one fails before any mining.

@@ -21,11 +21,11 @@ from miner.errors import MinerError, RepositoryError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from miner.classify import Classification
-    from miner.evaluate import Evaluation, GoldRow
-    from miner.evaluate_repos import ByRepo
-    from miner.history import FileChange
-    from miner.rules import Rules
+    from miner.classify.classifier import Classification
+    from miner.classify.evaluate import Evaluation, GoldRow
+    from miner.classify.evaluate_repos import ByRepo
+    from miner.history.log import FileChange
+    from miner.rules.model import Rules
 
 STARTER_PATH = Path(".miner") / "phase_rules.yaml"
 STARTER_RULES = """\
@@ -134,9 +134,9 @@ def _add_rules_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Rules:
-    from miner.rules import load_rules
+    from miner.rules.resolve import resolve_rules
 
-    return load_rules(args.rules, repository_dir=_repository_root(Path.cwd()))
+    return resolve_rules(args.rules, work_tree=_repository_root(Path.cwd()))
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -151,7 +151,7 @@ def _repository_root(start: Path) -> Path | None:
 
 
 def run_classify(args: argparse.Namespace) -> int:
-    from miner.classify import Classifier
+    from miner.classify.classifier import Classifier
 
     classifier = Classifier(_load(args))
     with _open_input(args.input) as lines:
@@ -190,7 +190,7 @@ def _read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str
 
 
 def _commit_fields(item: dict[str, Any], number: int, name: str) -> tuple[str, list[FileChange]]:
-    from miner.history import FileChange
+    from miner.history.log import FileChange
 
     where = f"{name}: line {number}"
     message = item.get("message", "")
@@ -234,7 +234,7 @@ def classification_dict(commit_id: Any, result: Classification) -> dict[str, Any
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from miner.evaluate import evaluate, read_gold
+    from miner.classify.evaluate import evaluate, read_gold
 
     rules = _load(args)
     rows = tuple(row for path in args.gold for row in read_gold(path, rules.phases))
@@ -259,7 +259,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_by_repo(args: argparse.Namespace, rules: Rules, rows: tuple[GoldRow, ...]) -> int:
-    from miner.evaluate_repos import evaluate_by_repo
+    from miner.classify.evaluate_repos import evaluate_by_repo
 
     result = evaluate_by_repo(
         rows,
@@ -368,7 +368,7 @@ def _confusion_table(result: Evaluation) -> Any:
 
 
 def run_rules_check(args: argparse.Namespace) -> int:
-    from miner.rules import check_rules_file, load_rules
+    from miner.rules.load import check_rules_file, load_rules
 
     errors = check_rules_file(args.file)
     for error in errors:

@@ -16,11 +16,11 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from miner.analysis import AnalysisOptions
 from miner.errors import ConfigError, UsageError, reading
 from miner.fleet.result import Fleet, build_fleet
 from miner.fleet.task import FleetTask, RepoOutcome, analyse_one, failed, for_worker, shown_source
-from miner.rules import load_rules, rules_from_text
+from miner.pipeline.options import AnalysisOptions
+from miner.rules.load import load_rules, rules_from_text
 
 Done = Callable[[], None]  # told once per finished repository (the progress count)
 Worker = Callable[[FleetTask], RepoOutcome]

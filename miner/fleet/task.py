@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from miner.analysis import AnalysisOptions
 from miner.errors import MinerError, RepositoryError
-from miner.history import is_url, redact_url, run_git
+from miner.git import redact_url, run_git
+from miner.history.repository import is_url
+from miner.pipeline.options import AnalysisOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,9 @@ def analyse_one(task: FleetTask) -> RepoOutcome:
 
 
 def _analyse(task: FleetTask) -> RepoOutcome:
-    from miner.analysis import analyze_with
+    from miner.pipeline.run import analyze_with
     from miner.report.json import document
-    from miner.rules import load_rules, rules_from_text
+    from miner.rules.load import load_rules, rules_from_text
 
     rules = (
         load_rules()

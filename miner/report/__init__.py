@@ -15,7 +15,7 @@ from miner.report.output import FormatKind, atomic_file, staged_folder, write_te
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 Writer = Callable[["Analysis", "Path | None", "Console"], None]
 

@@ -17,7 +17,7 @@ from rich.text import Text
 from miner.report.text import short, shown
 
 if TYPE_CHECKING:
-    from miner.analysis import AnalysedCommit, Analysis
+    from miner.pipeline.analysis import AnalysedCommit, Analysis
 
 WIDE_COLUMNS = ("sha", "date", "primary", "labels", "focus", "event")
 COMPACT_COLUMNS = ("sha", "date", "phases", "focus", "event")

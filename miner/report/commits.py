@@ -11,7 +11,7 @@ from miner.report.json import plain
 from miner.report.spreadsheet import neutralise
 
 if TYPE_CHECKING:
-    from miner.analysis import AnalysedCommit
+    from miner.pipeline.analysis import AnalysedCommit
 
 CSV_COLUMNS = (
     "sha",

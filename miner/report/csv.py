@@ -12,7 +12,7 @@ from miner.report.json import episode_document, event_document
 from miner.report.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 
 def tables(analysis: Analysis) -> dict[str, pd.DataFrame]:

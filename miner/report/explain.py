@@ -14,7 +14,7 @@ from rich.text import Text
 from miner.report.text import shown
 
 if TYPE_CHECKING:
-    from miner.analysis import AnalysedCommit, Analysis
+    from miner.pipeline.analysis import AnalysedCommit, Analysis
 
 MAX_FILES = 15
 # What each kind of evidence is, as explain names it (the JSON keeps the short kind).

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from miner.analysis import Analysis
-    from miner.revisits import FocusEpisode, RevisitEvent
+    from miner.pipeline.analysis import Analysis
+    from miner.sequence.revisits import FocusEpisode, RevisitEvent
 
 FLOAT_DIGITS = 6  # decimals; a value below 0.1 keeps this many significant figures instead
 SCHEMA_VERSION = 2

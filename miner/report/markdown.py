@@ -10,7 +10,7 @@ import pandas as pd
 from miner.report import text
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 TOP_EVENTS = 10
 MAX_EPISODES = 25

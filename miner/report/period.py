@@ -19,9 +19,9 @@ from miner.report import text
 from miner.report.markdown import escape, table
 
 if TYPE_CHECKING:
-    from miner.gates import GateResult
-    from miner.periods import PeriodReport, PeriodSummary, PhaseChange
-    from miner.revisits import RevisitEvent
+    from miner.sequence.revisits import RevisitEvent
+    from miner.trend.gates import GateResult
+    from miner.trend.periods import PeriodReport, PeriodSummary, PhaseChange
 
 SCHEMA_VERSION = 1
 MAX_EVENTS = 20

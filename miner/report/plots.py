@@ -10,7 +10,7 @@ from miner.report.figures import analysis_figures
 from miner.report.figures import write as write_figures
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 
 def write(analysis: Analysis, directory: Path) -> list[Path]:

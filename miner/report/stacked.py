@@ -19,7 +19,7 @@ from miner.report import text
 if TYPE_CHECKING:
     import pandas as pd
 
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 SEPARATOR = " | "
 UNBOUNDED = 10_000

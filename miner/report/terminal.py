@@ -16,7 +16,7 @@ from miner.report import stacked, text
 from miner.report.palette import phase_colours
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 TOP_EVENTS = 12
 MAX_EPISODES = 40

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from miner.report.readings import read_statistic
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 BAR_WIDTH = 20
 SHORT_NAMES = {
@@ -114,7 +114,7 @@ def _label_sources(analysis: Analysis) -> str:
 
 
 def _window(analysis: Analysis) -> str:
-    from miner.analysis import describe_window
+    from miner.pipeline.options import describe_window
 
     return f"previous {describe_window(analysis.options.window)}"
 

@@ -17,8 +17,8 @@ from miner.report.figures.timeline import AXES, phase_shares, revisit_rates, tim
 if TYPE_CHECKING:
     import pandas as pd
 
-    from miner.analysis import Analysis
-    from miner.periods import PeriodReport
+    from miner.pipeline.analysis import Analysis
+    from miner.trend.periods import PeriodReport
 
 __all__ = ["AXES", "NamedFigure", "analysis_figures", "period_figures", "png_bytes", "svg_text"]
 
@@ -26,7 +26,7 @@ __all__ = ["AXES", "NamedFigure", "analysis_figures", "period_figures", "png_byt
 def analysis_figures(analysis: Analysis) -> list[NamedFigure]:
     """Every matrix as a heatmap, the revisit flow, the focus timeline on both axes, and the
     phase shares and revisit rate per month."""
-    from miner.series import period_series
+    from miner.trend.series import period_series
 
     m = analysis.matrices
     monthly = period_series(analysis, "month")
@@ -82,7 +82,7 @@ _WITH = ("phase", "with phase")
 
 
 def period_figures(report: PeriodReport) -> list[NamedFigure]:
-    from miner.series import series_of
+    from miner.trend.series import series_of
 
     series = series_of(report.periods, report.unit)
     current = report.current.period.label

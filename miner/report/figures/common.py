@@ -25,7 +25,7 @@ from miner.report.palette import INK
 from miner.report.text import day, shown
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 PNG_DPI = 150
 # Reproducible bytes: no creation date or software string, fixed SVG ids; real text kept as

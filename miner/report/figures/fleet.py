@@ -14,7 +14,7 @@ from miner.report.palette import GREY, INK, phase_colours
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 Named = Sequence[tuple[str, "Analysis"]]
 

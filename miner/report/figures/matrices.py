@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 SEQUENTIAL = "YlOrBr"  # a colour-blind-safe sequential map, white → dark brown
 ARC_BEND = 0.5  # arc3 curvature: forward revisits bend below the phase line, backward above

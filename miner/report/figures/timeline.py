@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from miner.analysis import Analysis
-    from miner.series import PeriodSeries
+    from miner.pipeline.analysis import Analysis
+    from miner.trend.series import PeriodSeries
 
 TimelineAxis = Literal["calendar", "commits"]
 AXES: tuple[TimelineAxis, ...] = ("calendar", "commits")

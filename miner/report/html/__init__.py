@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
-    from miner.gates import GateResult
-    from miner.periods import PeriodReport
+    from miner.pipeline.analysis import Analysis
+    from miner.trend.gates import GateResult
+    from miner.trend.periods import PeriodReport
 
 
 def render(analysis: Analysis) -> str:

@@ -27,7 +27,7 @@ from miner.report.html.sections import (
 from miner.report.palette import phase_colours
 
 if TYPE_CHECKING:
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 Named = Sequence[tuple[str, "Analysis"]]
 

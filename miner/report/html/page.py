@@ -40,7 +40,7 @@ from miner.report.html.sections import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
 
 MAX_EVENTS = 2000  # beyond this the page gets slow to open; the JSON holds them all
 MAX_EPISODES = 500

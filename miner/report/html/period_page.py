@@ -26,8 +26,8 @@ from miner.report.html.sections import (
 )
 
 if TYPE_CHECKING:
-    from miner.gates import GateResult
-    from miner.periods import PeriodReport
+    from miner.trend.gates import GateResult
+    from miner.trend.periods import PeriodReport
 
 
 def period_page(report: PeriodReport, results: tuple[GateResult, ...] = ()) -> str:

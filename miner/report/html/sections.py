@@ -27,9 +27,9 @@ from miner.report.palette import NO_DATA, phase_colours, text_on
 if TYPE_CHECKING:
     import pandas as pd
 
-    from miner.analysis import Analysis
+    from miner.pipeline.analysis import Analysis
     from miner.report.figures import NamedFigure
-    from miner.revisits import RevisitEvent
+    from miner.sequence.revisits import RevisitEvent
 
 
 class Markup(str):
