@@ -140,6 +140,27 @@ def markov_chain(
 
 
 @_compile
+def pick_kinds(
+    chain: IntArray,
+    uniforms: npt.NDArray[np.float64],
+    members: IntArray,
+    starts: IntArray,
+    sizes: IntArray,
+) -> npt.NDArray[np.int32]:
+    """Kind of each surrogate step: ``members`` lists the kinds of the commits of each phase
+    one phase after another (phase p's at ``starts[p]``, ``sizes[p]`` of them); a step in
+    state p takes member ``int(uniform x sizes[p])`` of its phase, as the numpy expression in
+    :func:`miner.statistics.structure.pick_kinds` computes it (one pass: no temporaries)."""
+    steps, chains = chain.shape
+    kinds = np.empty((steps, chains), dtype=np.int32)
+    for t in range(steps):
+        for c in range(chains):
+            state = chain[t, c]
+            kinds[t, c] = members[starts[state] + np.int64(uniforms[t, c] * sizes[state])]
+    return kinds
+
+
+@_compile
 def swap_block(
     state: IntArray,
     sources: IntArray,

@@ -147,11 +147,26 @@ def surrogates(
     del uniforms
     # Each step takes the kind (shares) of a random commit of its primary phase.
     by_phase = np.argsort(primary, kind="stable")
+    members = np.ascontiguousarray(kind_of[by_phase], dtype=np.int64)
     starts = np.searchsorted(primary[by_phase], np.arange(phases))
     sizes = np.bincount(primary, minlength=phases)
-    pick = (rng.random((n, rows)) * sizes[chain]).astype(np.int64)
-    sequences: npt.NDArray[np.int32] = kind_of[by_phase[starts[chain] + pick]].astype(np.int32)
-    return sequences
+    picks = rng.random((n, rows))
+    if compiled:
+        from miner.compiled import pick_kinds as compiled_pick
+
+        sequences: npt.NDArray[np.int32] = compiled_pick(chain, picks, members, starts, sizes)
+        return sequences
+    return pick_kinds(chain, picks, members, starts, sizes)
+
+
+def pick_kinds(
+    chain: IntArray, uniforms: FloatArray, members: IntArray, starts: IntArray, sizes: IntArray
+) -> npt.NDArray[np.int32]:
+    """Kinds of surrogate steps (steps, rows): a step in state p takes member
+    int(uniform x sizes[p]) of ``members[starts[p]:starts[p] + sizes[p]]``."""
+    pick = (uniforms * sizes[chain]).astype(np.int64)
+    kinds: npt.NDArray[np.int32] = members[starts[chain] + pick].astype(np.int32)
+    return kinds
 
 
 def _markov_chain(shifted: FloatArray, phases: int, first: int, uniforms: FloatArray) -> IntArray:
