@@ -1,13 +1,14 @@
 """Compiled (numba) versions of the three sequential loops of the statistics, for long histories.
 
 Each loop carries state from one step to the next, so numpy can only vectorise it across the
-sequences and pays its per-call overhead once per step: on git/git's history (60k classified
-steps, 999 sequences) that is minutes. Here the same loops are compiled. Importing numba and
-loading the cached machine code costs ~0.5 s, more than the numpy loop on a small history, so
+sequences and pays its per-call overhead once per step: on git/git's history (55k classified
+steps, 999 sequences) that is most of a minute. Here the same loops are compiled, with the
+surrogates' kind lookup (one pass instead of five numpy temporaries). Importing numba and
+loading the cached machine code costs ~0.7 s, more than the numpy loop on a small history, so
 the callers use these only above a measured size (docs/method.md §7); both paths give the same
 numbers (tests/test_kernels.py).
 
-Only the loops are here; every random number is still drawn by numpy, in the same order and
+Only the loops are here: every random number is still drawn by numpy, in the same order and
 the same calls, so the results are those of the numpy versions.
 
 The machine code is cached (``cache=True``) beside this file, or in the user's cache directory

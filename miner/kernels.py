@@ -5,9 +5,9 @@ events is a sequential scan along the sequence. The structure test (docs/method.
 it over 999 surrogate sequences. The numpy scan walks the positions once and every numpy
 operation handles all sequences of a batch together, so the Python loop costs n iterations, not
 n x sequences; but each iteration pays ~20 numpy calls, so on a long history (git/git: 55k
-steps, 15 batches) it takes most of a minute. Above :data:`COMPILED_FROM` loop iterations the
+steps, 14 batches) it takes most of a minute. Above :data:`COMPILED_FROM` loop iterations the
 same scan runs compiled (:mod:`miner.compiled`, numba), whose import and cached machine code
-cost ~0.5 s once: more than the numpy scan on a small history. Table and command in
+cost ~0.7 s once: more than the numpy scan on a small history. Table and command in
 docs/method.md §7; both give the same counts (tests/test_kernels.py).
 
 The rules are those of :func:`miner.revisits.analyse_sequence` (a Hypothesis test asserts the
@@ -27,7 +27,7 @@ IntArray = npt.NDArray[np.int64]
 
 _BATCH_CELLS = 10_000_000  # sequences x steps per batch (int32: 40 MB): bounds memory
 # Iterations of a sequential Python loop (steps x batches) from which the compiled loop is
-# cheaper, its ~0.5 s import and cache load included (measured: docs/method.md §7).
+# cheaper, its ~0.7 s import and cache load included (measured: docs/method.md §7).
 COMPILED_FROM = 8_000
 
 

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from tests.test_revisits import PHASES, sequences, step
 from tests.test_stats import analysed, revisit_frame
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     sequences(),
     st.integers(1, 6),
@@ -64,7 +63,7 @@ def test_compiled_count_equals_the_numpy_scan_and_analyse_sequence(
     assert counted[True][0] == len(analyse_sequence(steps, phases, options).revisit_events)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.integers(2, 9), st.integers(0, 2**32 - 1))
 def test_compiled_markov_chain_takes_the_states_of_searchsorted(phases: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -91,7 +90,7 @@ def test_surrogates_are_the_same_draws_compiled_or_not() -> None:
     assert numpy_rng.random() == compiled_rng.random()  # the same draws were used up
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(2, 60), st.integers(0, 2**32 - 1))
 def test_compiled_swap_chain_makes_the_same_swaps(events: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -131,18 +130,24 @@ def test_structure_and_independence_agree_on_both_paths(monkeypatch: pytest.Monk
 
 PROBE = (
     "import sys\n"
-    "from miner.api import analyze\n"
-    "analyze(sys.argv[1]).statistics\n"
+    "import numpy as np\n"
+    "from miner.statistics.independence import independence\n"
+    "from miner.statistics.structure import structure\n"
+    "from tests.test_revisits import PHASES, step\n"
+    "from tests.test_stats import analysed, revisit_frame\n"
+    "order = np.random.default_rng(5).integers(0, 4, 400)\n"
+    "steps = [step(i, PHASES[k]) for i, k in enumerate(order)]\n"
+    "assert structure(steps, analysed(steps, 3), PHASES)['expected'] > 0\n"
+    "table = revisit_frame({(a, b): 4 for a in PHASES[:4] for b in PHASES[:4] if a != b})\n"
+    "assert independence(table)['p_value'] > 0\n"
     "print('numba' in sys.modules)\n"
 )
 
 
-def test_a_small_history_computes_its_statistics_without_numba(
-    built_fixture: Callable[[str], Path],
-) -> None:
-    repo = built_fixture("lifecycle")
+def test_a_small_history_computes_its_statistics_without_numba() -> None:
+    root = Path(__file__).resolve().parent.parent
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(repo)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, cwd=root
     )
     assert done.stdout.split() == ["False"]
 
