@@ -486,7 +486,7 @@ def test_only_gains_lines_rejects_a_loss() -> None:
     assert not hook.only_gains_lines("a\nb\n", "a\nMLOps-Phase: x\n")
 
 
-# -- the incremental focus agrees with miner.sequence.revisits ---------------------------------------------
+# -- the incremental focus agrees with miner.sequence.revisits ------------------------------------
 
 share_maps = st.dictionaries(
     st.sampled_from(PHASES[:5]), st.integers(1, 3), min_size=1, max_size=3

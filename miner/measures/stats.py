@@ -1,8 +1,9 @@
-"""Stage 5b: phase distribution, and the statistics of docs/method.md §5 (:mod:`miner.statistics`).
+"""Stage 5b: phase distribution, and the statistics of docs/method.md §5
+(:mod:`miner.measures.statistics`).
 
 The methods, their references and every field are defined in ``docs/method.md``. This module
 keeps the phase table and the one entry point, ``compute_statistics``; the tests live in the
-``miner.statistics`` subpackage, re-exported here for callers.
+``miner.measures.statistics`` subpackage, re-exported here for callers.
 """
 
 from __future__ import annotations

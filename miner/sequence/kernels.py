@@ -1,15 +1,14 @@
-"""Counting revisit events over many orderings at once (numpy, vectorised across orderings).
+"""Counting revisit events over many orderings at once: a numpy scan, or a compiled one.
 
 The focus of a step depends on the previous step's focus (the tie rule), so counting revisit
 events is a sequential scan along the sequence. The structure test (docs/method.md §5.4) runs
-it over 999 surrogate sequences; here the scan walks the positions once and every numpy
+it over 999 surrogate sequences. The numpy scan walks the positions once and every numpy
 operation handles all sequences of a batch together, so the Python loop costs n iterations, not
-n x sequences.
-
-This replaced a numba kernel. On the pytest history (9,075 classified steps, 999 orderings) the
-numpy scan takes ~3 s against numba's 1.2 s warm (import + cache load + run) or 4 s cold (with
-the compile); on the lifecycle fixture 0.02 s against 0.9 s warm and 2.3 s cold. Table and
-command in docs/method.md §7.
+n x sequences; but each iteration pays ~20 numpy calls, so on a long history (git/git: 55k
+steps, 14 batches) it takes most of a minute. Above :data:`COMPILED_FROM` loop iterations the
+same scan runs compiled (:mod:`miner.sequence.compiled`, numba), whose import and cached machine
+code cost ~0.7 s once: more than the numpy scan on a small history. Table and command in
+docs/method.md §7; both give the same counts (tests/test_kernels.py).
 
 The rules are those of :func:`miner.sequence.revisits.analyse_sequence` (a Hypothesis test asserts
 the
@@ -20,12 +19,23 @@ focus is one visit, an advance when that phase was never primary before, else on
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 
 _BATCH_CELLS = 10_000_000  # sequences x steps per batch (int32: 40 MB): bounds memory
+# Iterations of a sequential Python loop (steps x batches) from which the compiled loop is
+# cheaper, its ~0.7 s import and cache load included (measured: docs/method.md §7).
+COMPILED_FROM = 8_000
+
+
+def use_compiled(iterations: int) -> bool:
+    """Whether a sequential loop of ``iterations`` numpy steps should run compiled instead:
+    when it is long enough to repay numba's start-up, or that start-up is already paid."""
+    return iterations >= COMPILED_FROM or "miner.sequence.compiled" in sys.modules
 
 
 def count_orderings(
@@ -99,9 +109,47 @@ def count_steps(
     window: int,
     rounding_bits: int,
     backward_only: bool,
+    compiled: bool | None = None,
 ) -> IntArray:
     """Revisit events of each column of ``by_step`` (steps, sequences), step-major so that
-    one step of every sequence is contiguous: one pass along the steps, all sequences at once.
+    one step of every sequence is contiguous: one pass along the steps, all sequences at once;
+    compiled when ``compiled`` (default: :func:`use_compiled` of the steps), else in numpy."""
+    if use_compiled(by_step.shape[0]) if compiled is None else compiled:
+        from miner.sequence.compiled import count_steps as compiled_count
+
+        kinds, phase_of = np.nonzero(np.asarray(by_phase, dtype=np.int64).T)
+        counted: IntArray = compiled_count(
+            np.ascontiguousarray(by_step, dtype=np.int32),
+            np.ascontiguousarray(kind_primary, dtype=np.int64),
+            np.searchsorted(kinds, np.arange(by_phase.shape[1] + 1)).astype(np.int64),
+            phase_of.astype(np.int64),
+            np.ascontiguousarray(by_phase.T[kinds, phase_of], dtype=np.int64),
+            by_phase.shape[0],
+            window,
+            rounding_bits,
+            backward_only,
+        )
+        return counted
+    return _scan(
+        by_step,
+        kind_primary,
+        by_phase,
+        window=window,
+        rounding_bits=rounding_bits,
+        backward_only=backward_only,
+    )
+
+
+def _scan(
+    by_step: npt.NDArray[np.int32],
+    kind_primary: IntArray,
+    by_phase: IntArray,
+    *,
+    window: int,
+    rounding_bits: int,
+    backward_only: bool,
+) -> IntArray:
+    """The numpy scan of :func:`count_steps`.
 
     Per-row cells are addressed in flat arrays (``cell = row * phases + phase``) and rows of
     the per-kind table are gathered with ``np.take``: both several times faster than 2-d fancy

@@ -391,7 +391,8 @@ def count_kind_sequences(
     kinds: StepKinds, sequences: IntArray, window: int, *, backward_only: bool = False
 ) -> IntArray:
     """``count_revisit_events`` for reorderings given as kind sequences: ``sequences`` is
-    (orderings, n), each row a reordering of ``kinds.of`` (compiled: :mod:`miner.kernels`)."""
+    (orderings, n), each row a reordering of ``kinds.of`` (compiled:
+    :mod:`miner.sequence.kernels`)."""
     from miner.sequence.kernels import count_orderings
 
     _check_window(window)

@@ -30,6 +30,7 @@ from miner.measures.statistics.common import (
     too_few,
     undefined,
 )
+from miner.sequence.kernels import use_compiled
 
 MIN_EVENTS = 10  # below this, no test: a handful of events cannot show an association
 _TOLERANCE = 1e-9
@@ -230,8 +231,11 @@ def _conditional_g2(
     n = len(sources)
     steps = max(200, 2 * n * math.ceil(math.log(n + 1)))  # ~ mixing of random swaps
     rng = np.random.default_rng(seed)
-    hub = _swap_chain(sources, targets[None, :], allowed, steps, rng)
-    draws = _swap_chain(sources, np.repeat(hub, resamples, axis=0), allowed, steps, rng)
+    compiled = use_compiled(2 * steps)
+    hub = _swap_chain(sources, targets[None, :], allowed, steps, rng, compiled=compiled)
+    draws = _swap_chain(
+        sources, np.repeat(hub, resamples, axis=0), allowed, steps, rng, compiled=compiled
+    )
     n_columns = table.shape[1]
     flat = (np.arange(resamples)[:, None] * table.size + sources * n_columns + draws).ravel()
     tables = np.bincount(flat, minlength=resamples * table.size).astype(np.float64)
@@ -239,26 +243,52 @@ def _conditional_g2(
 
 
 def _swap_chain(
-    sources: IntArray, targets: IntArray, allowed: BoolArray, steps: int, rng: np.random.Generator
+    sources: IntArray,
+    targets: IntArray,
+    allowed: BoolArray,
+    steps: int,
+    rng: np.random.Generator,
+    *,
+    compiled: bool = False,
 ) -> IntArray:
     """``steps`` swap proposals on every row of ``targets`` (chains x events): two events
     exchange their targets when both new cells are allowed (a symmetric proposal, so the
-    chain is reversible; uniform over pairings = the conditional null over tables)."""
-    state = targets.copy()
+    chain is reversible; uniform over pairings = the conditional null over tables). The
+    proposals are drawn in blocks; each block's swaps run compiled (:mod:`miner.sequence.compiled`)
+    when ``compiled``, else one numpy step at a time across the chains."""
+    state = np.array(targets, dtype=np.int64)  # a copy: the caller's targets stay
+    n = state.shape[1]
+    for block in range(0, steps, _DRAWS):
+        size = min(_DRAWS, steps - block)
+        firsts = rng.integers(n, size=(size, state.shape[0]))
+        seconds = rng.integers(n, size=(size, state.shape[0]))
+        if compiled:
+            from miner.sequence.compiled import swap_block
+
+            swap_block(
+                state,
+                sources,
+                np.ascontiguousarray(allowed),
+                np.ascontiguousarray(firsts.T),
+                np.ascontiguousarray(seconds.T),
+            )
+        else:
+            _swap_block(state, sources, allowed, firsts, seconds)
+    return state
+
+
+def _swap_block(
+    state: IntArray, sources: IntArray, allowed: BoolArray, firsts: IntArray, seconds: IntArray
+) -> None:
     chains, n = state.shape
     flat = state.reshape(-1)
     offsets = np.arange(chains, dtype=np.int64) * n
-    for block in range(0, steps, _DRAWS):
-        size = min(_DRAWS, steps - block)
-        firsts = rng.integers(n, size=(size, chains))
-        seconds = rng.integers(n, size=(size, chains))
-        for first, second in zip(firsts, seconds, strict=True):
-            at_first, at_second = offsets + first, offsets + second
-            to_first, to_second = flat[at_second], flat[at_first]
-            ok = allowed[sources[first], to_first] & allowed[sources[second], to_second]
-            flat[at_first[ok]] = to_first[ok]
-            flat[at_second[ok]] = to_second[ok]
-    return state
+    for first, second in zip(firsts, seconds, strict=True):
+        at_first, at_second = offsets + first, offsets + second
+        to_first, to_second = flat[at_second], flat[at_first]
+        ok = allowed[sources[first], to_first] & allowed[sources[second], to_second]
+        flat[at_first[ok]] = to_first[ok]
+        flat[at_second[ok]] = to_second[ok]
 
 
 def _cramers_v_interval(

@@ -29,8 +29,8 @@ from miner.measures.statistics.common import (
     too_few,
     undefined,
 )
-from miner.sequence.kernels import count_steps
-from miner.sequence.revisits import _ROUNDING_BITS as ROUNDING_BITS
+from miner.sequence.kernels import count_steps, use_compiled
+from miner.sequence.revisits import _ROUNDING_BITS as ROUNDING_BITS  # the focus rule's tie grid
 from miner.sequence.revisits import (
     SequenceAnalysis,
     Step,
@@ -65,17 +65,20 @@ def structure(
         return undefined(n, "every commit has the same primary phase: nothing to compare")
     kinds = step_kinds(primary, quantize_shares(steps, phases))
     rng = np.random.default_rng(seed)
+    batches = _batches(resamples, n)
+    compiled = use_compiled(n * len(batches))  # two loops of n steps per batch
     counts = np.concatenate(
         [
             count_steps(
-                surrogates(primary, kinds.of, len(phases), rows, rng),
+                surrogates(primary, kinds.of, len(phases), rows, rng, compiled=compiled),
                 kinds.primary,
                 kinds.by_phase,
                 window=window,
                 rounding_bits=ROUNDING_BITS,
                 backward_only=sequence.options.revisits == "backward",
+                compiled=compiled,
             )
-            for rows in _batches(resamples, n)
+            for rows in batches
         ]
     )
     observed = len(sequence.revisit_events)
@@ -116,25 +119,61 @@ def transition_probabilities(primary: IntArray, phases: int) -> FloatArray:
 
 
 def surrogates(
-    primary: IntArray, kind_of: IntArray, phases: int, rows: int, rng: np.random.Generator
+    primary: IntArray,
+    kind_of: IntArray,
+    phases: int,
+    rows: int,
+    rng: np.random.Generator,
+    *,
+    compiled: bool = False,
 ) -> npt.NDArray[np.int32]:
     """``rows`` surrogate sequences of step kinds, each as long as ``primary``, step-major:
-    (steps, rows), as :func:`miner.sequence.kernels.count_steps` reads them."""
+    (steps, rows), as :func:`miner.sequence.kernels.count_steps` reads them. The chain's steps
+    run in :mod:`miner.sequence.compiled` when ``compiled``, else in numpy: the same draws, the
+    same states."""
     n = len(primary)
     cumulative = np.cumsum(transition_probabilities(primary, phases), axis=1)
     cumulative[:, -1] = 1.0
     # Row s of the cumulative matrix shifted to (s, s + 1]: one sorted array, so a step of
     # every chain is one searchsorted of state + uniform draw.
     shifted = (cumulative + np.arange(phases)[:, None]).ravel()
-    chain = np.empty((n, rows), dtype=np.int64)
-    chain[0] = primary[0]
-    for t in range(1, n):
-        state = chain[t - 1]
-        chain[t] = np.searchsorted(shifted, state + rng.random(rows)) - state * phases
+    # One draw for every step after the first, in the order a draw per step would take them.
+    uniforms = rng.random((n - 1, rows))
+    if compiled:
+        from miner.sequence.compiled import markov_chain
+
+        chain: IntArray = markov_chain(shifted, phases, int(primary[0]), uniforms)
+    else:
+        chain = _markov_chain(shifted, phases, int(primary[0]), uniforms)
+    del uniforms
     # Each step takes the kind (shares) of a random commit of its primary phase.
     by_phase = np.argsort(primary, kind="stable")
+    members = np.ascontiguousarray(kind_of[by_phase], dtype=np.int64)
     starts = np.searchsorted(primary[by_phase], np.arange(phases))
     sizes = np.bincount(primary, minlength=phases)
-    pick = (rng.random((n, rows)) * sizes[chain]).astype(np.int64)
-    sequences: npt.NDArray[np.int32] = kind_of[by_phase[starts[chain] + pick]].astype(np.int32)
-    return sequences
+    picks = rng.random((n, rows))
+    if compiled:
+        from miner.sequence.compiled import pick_kinds as compiled_pick
+
+        sequences: npt.NDArray[np.int32] = compiled_pick(chain, picks, members, starts, sizes)
+        return sequences
+    return pick_kinds(chain, picks, members, starts, sizes)
+
+
+def pick_kinds(
+    chain: IntArray, uniforms: FloatArray, members: IntArray, starts: IntArray, sizes: IntArray
+) -> npt.NDArray[np.int32]:
+    """Kinds of surrogate steps (steps, rows): a step in state p takes member
+    int(uniform x sizes[p]) of ``members[starts[p]:starts[p] + sizes[p]]``."""
+    pick = (uniforms * sizes[chain]).astype(np.int64)
+    kinds: npt.NDArray[np.int32] = members[starts[chain] + pick].astype(np.int32)
+    return kinds
+
+
+def _markov_chain(shifted: FloatArray, phases: int, first: int, uniforms: FloatArray) -> IntArray:
+    chain = np.empty((len(uniforms) + 1, uniforms.shape[1]), dtype=np.int64)
+    chain[0] = first
+    for t in range(1, len(chain)):
+        state = chain[t - 1]
+        chain[t] = np.searchsorted(shifted, state + uniforms[t - 1]) - state * phases
+    return chain
