@@ -78,8 +78,22 @@ class _Bank:
     def program(self, index: int) -> _Compiled:
         program = self._programs.get(index)
         if program is None:
-            program = self._programs[index] = compile_source(self.sources[index])
+            program = self._programs[index] = _shared_program(self.sources[index])
         return program
+
+
+_PROGRAMS: dict[str, _Compiled] = {}
+
+
+def _shared_program(source: str) -> _Compiled:
+    """One program per distinct source: the subject's and the prose's matchers hold the same
+    rules, and each program keeps its own lazily grown DFA memory."""
+    program = _PROGRAMS.get(source)
+    if program is None:
+        if len(_PROGRAMS) >= 1024:
+            _PROGRAMS.clear()
+        program = _PROGRAMS[source] = compile_source(source)
+    return program
 
 
 @dataclass(frozen=True, slots=True)
