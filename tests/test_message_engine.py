@@ -20,7 +20,7 @@ import pytest
 from miner.classify.classifier import MAX_MESSAGE_CHARS, Classifier, _matches
 from miner.classify.trailers import split_message
 from miner.errors import ConfigError
-from miner.rules.engine import UNANCHORED, compile_source
+from miner.rules.engine import UNANCHORED, MessageMatcher, _has_anchor, compile_source
 from miner.rules.load import check_rules_file, load_rules, rules_from_text
 from miner.rules.model import MessageRule, Rules
 from miner.rules.regex import Untranslatable, translate
@@ -238,3 +238,47 @@ def test_kept_forms_never_leave_an_untrusted_pattern_to_python() -> None:
     finally:
         linear_regex._KNOWN.clear()
         linear_regex._KNOWN.update(saved)
+
+
+@pytest.mark.parametrize(
+    ("source", "anchored"),
+    [
+        (r"\b(?:fix|bug)\b", False),
+        (r"[^\t\n]+ to", False),
+        (r"[]^$]x", False),
+        (r"^fix", True),
+        (r"fix$", True),
+        (r"\Afix", True),
+        (r"fix\z", True),
+        (r"[a-z]^", True),
+    ],
+)
+def test_anchors_are_found_outside_character_classes(source: str, anchored: bool) -> None:
+    assert _has_anchor(source) is anchored
+
+
+def test_the_packaged_reasons_are_line_local() -> None:
+    reasons = load_rules().reasons
+    assert MessageMatcher(reasons).line_local(0, len(reasons))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "no reason here\nnor here\nbut this fixes a crash\nand this is faster",
+        "nothing\nat\nall",
+        "the\nfix is\nhere",  # a form could span lines: the line-by-line answer still wins
+        "an upgrade to\nthe tuning\nof speed",
+    ],
+)
+def test_prose_reasons_are_those_of_the_first_line_naming_any(body: str) -> None:
+    rules = load_rules()
+    classifier = Classifier(rules)
+    engine = MessageMatcher((*rules.message_rules, *rules.reasons))
+    expected: list[str] = []
+    for line in body.splitlines():
+        expected = [rule.id for rule, _ in _matches(rules.reasons, line, line.lower())]
+        if expected:
+            break
+    scan = engine.scan(body.lower())
+    assert [rule.id for rule, _ in classifier._prose_reasons(body, scan)] == expected

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from miner.classify.ties import TIE_KIND, TIE_RULE, settle
 from miner.classify.trailers import Trailers, split_message, trailer_values
 from miner.classify.zones import split_zones
 from miner.history.log import CommitRecord, FileChange
-from miner.rules.engine import matcher_for
+from miner.rules.engine import MessageMatcher, Scan, matcher_for
 from miner.rules.model import MessageRule, PathRule, Rules
 
 PHASE_TRAILER = "MLOps-Phase"
@@ -103,6 +104,22 @@ class _MessageMatch:
     noise: Evidence | None
     trailers: Trailers
     warnings: tuple[str, ...]
+    phases: tuple[str, ...]  # the MLOps-Phase trailer's values
+
+
+class _Engine:
+    """The matchers a classifier runs: one pass over a subject serves the phase rules, the
+    reasons and the noise entries; one pass over the body prose the phase rules and reasons."""
+
+    def __init__(self, rules: Rules) -> None:
+        phase, reason = len(rules.message_rules), len(rules.reasons)
+        self.phase_range = (0, phase)
+        self.reason_range = (phase, phase + reason)
+        self.noise_range = (phase + reason, phase + reason + len(rules.noise))
+        self.subject = MessageMatcher((*rules.message_rules, *rules.reasons, *rules.noise))
+        self.prose = MessageMatcher((*rules.message_rules, *rules.reasons))
+        self.reasons = MessageMatcher(rules.reasons)
+        self.reasons_line_local = self.prose.line_local(*self.reason_range)
 
 
 class Classifier:
@@ -179,7 +196,7 @@ class Classifier:
         )
 
     def _from_trailers(self, found: _MessageMatch) -> Classification | None:
-        phases = trailer_values(found.trailers, PHASE_TRAILER)
+        phases = found.phases
         if not phases:
             return None
         valid = tuple(dict.fromkeys(p for p in phases if p in self._phase_set))
@@ -260,27 +277,44 @@ class Classifier:
     def _match_message(self, message: str) -> _MessageMatch:
         body, trailers = split_message(message)
         zones = split_zones(body)
-        rules = self.rules.message_rules
-        in_subject = _matches(rules, zones.subject, zones.subject.lower())
+        engine = self._engine
+        subject, lowered = zones.subject, zones.subject.lower()
+        scan = engine.subject.scan(lowered)
+        in_subject = engine.subject.found(scan, subject, lowered, *engine.phase_range)
         evidence = [
             Evidence(rule.id, rule.phase, "message", text, rule.weight) for rule, text in in_subject
         ]
         evidence += self._scope_evidence(zones.scope)
-        evidence += self._body_evidence(zones.body, {rule.id for rule, _ in in_subject})
+        found_reasons = engine.subject.found(scan, subject, lowered, *engine.reason_range)
+        prose = zones.body
+        if prose:
+            prose_lowered = prose.lower()
+            prose_scan = engine.prose.scan(prose_lowered)
+            evidence += self._body_evidence(
+                engine.prose.found(prose_scan, prose, prose_lowered, *engine.phase_range),
+                {rule.id for rule, _ in in_subject},
+            )
+            if not found_reasons:
+                found_reasons = self._prose_reasons(prose, prose_scan)
+        phases = trailer_values(trailers, PHASE_TRAILER)
         reasons, warnings = self._reasons(
-            _zone_reasons(self.rules.reasons, zones.subject, zones.body),
+            tuple(rule.id for rule, _ in found_reasons),
             trailer_values(trailers, REASON_TRAILER),
         )
         warnings += tuple(
             f"unknown phase {p!r} in {PHASE_TRAILER} trailer ignored"
-            for p in trailer_values(trailers, PHASE_TRAILER)
+            for p in phases
             if p not in self._phase_set
         )
-        noise = next(iter(_matches(self.rules.noise, zones.subject, zones.subject.lower())), None)
+        noise = next(iter(engine.subject.found(scan, subject, lowered, *engine.noise_range)), None)
         noise_evidence = (
             None if noise is None else Evidence(noise[0].id, "", "noise", noise[1], 0.0)
         )
-        return _MessageMatch(tuple(evidence), reasons, noise_evidence, trailers, warnings)
+        return _MessageMatch(tuple(evidence), reasons, noise_evidence, trailers, warnings, phases)
+
+    @cached_property
+    def _engine(self) -> _Engine:
+        return _Engine(self.rules)
 
     def _scope_evidence(self, scope: str | None) -> list[Evidence]:
         """A conventional-commit scope names a component the way a folder does: the path rules
@@ -290,20 +324,42 @@ class Classifier:
         votes = self._votes(f"{scope}/{scope}") or ()
         return [Evidence(rule.id, rule.phase, "scope", scope, rule.weight) for rule in votes]
 
-    def _body_evidence(self, prose: str, in_subject: set[str]) -> list[Evidence]:
+    def _body_evidence(
+        self, matched: list[tuple[MessageRule, str]], in_subject: set[str]
+    ) -> list[Evidence]:
         """Rules matched in the body prose (and not already in the subject); together they
         weigh at most ``body_weight`` times the strongest of them."""
-        if not prose or self.body_weight <= 0:
+        if self.body_weight <= 0:
             return []
-        found = [
-            (rule, text)
-            for rule, text in _matches(self.rules.message_rules, prose, prose.lower())
-            if rule.id not in in_subject
-        ]
+        found = [(rule, text) for rule, text in matched if rule.id not in in_subject]
         share = self.body_weight / len(found) if found else 0.0
         return [
             Evidence(rule.id, rule.phase, "body", text, rule.weight * share) for rule, text in found
         ]
+
+    def _prose_reasons(self, prose: str, scan: Scan) -> list[tuple[MessageRule, str]]:
+        """The reasons of the first prose line that names any (the subject named none): a long
+        PR body does not yield a handful of reasons.
+
+        Each line is matched on its own, as before; the pass over the whole prose only tells
+        which lines cannot name a reason. When no form has an anchor, a reason found in a line
+        is found in the prose at the same place, so the lines ending before the prose's earliest
+        reason match (all lines, when it has none) are skipped. On ASCII text only, where
+        lowercasing keeps every offset."""
+        engine = self._engine
+        lines = prose.splitlines()
+        if scan.ascii and engine.reasons_line_local:
+            earliest = engine.prose.leftmost(scan, *engine.reason_range)
+            if earliest is None:
+                return []
+            offset = 0
+            while lines and offset + len(lines[0]) < earliest:
+                offset += len(lines.pop(0)) + 1
+        for line in lines:
+            found = engine.reasons.matches(line, line.lower())
+            if found:
+                return found
+        return []
 
     def _reasons(
         self, computed: tuple[str, ...], given: tuple[str, ...]
@@ -381,17 +437,6 @@ def _matches(
     search the lowercased text ``lowered``: see :func:`miner.rules.compile.compile_message`). All of
     ``rules`` are matched in one linear-time pass (:mod:`miner.message_engine`)."""
     return matcher_for(rules).matches(body, lowered)
-
-
-def _zone_reasons(rules: Sequence[MessageRule], subject: str, prose: str) -> tuple[str, ...]:
-    """Reasons named in the subject; only when it names none, those of the first body line
-    that names any (a long PR body does not yield a handful of reasons)."""
-    found = _matches(rules, subject, subject.lower())
-    for line in prose.splitlines():
-        if found:
-            break
-        found = _matches(rules, line, line.lower())
-    return tuple(rule.id for rule, _ in found)
 
 
 def _path_match(first: str, count: int) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from miner.classify.classifier import Classification, Evidence, score_evidence
 from miner.rules.model import Rules
@@ -165,15 +166,28 @@ _KNOWN: dict[str, dict[str, bool]] = {}
 
 
 def _speaks(path: str, rules: Rules) -> bool:
-    return not rules.is_ignored(path) and not path.lower().endswith(_SILENT_SUFFIXES)
+    """Memoised per distinct path (the ignore globs are a regex match; paths recur)."""
+    known = _SPEAKS.setdefault(rules.digest, {})
+    speaks = known.get(path)
+    if speaks is None:
+        if len(known) >= 100_000:
+            known.clear()
+        speaks = known[path] = not rules.is_ignored(path) and not path.lower().endswith(
+            _SILENT_SUFFIXES
+        )
+    return speaks
+
+
+_SPEAKS: dict[str, dict[str, bool]] = {}
 
 
 def _is_noise(c: Classification) -> bool:
     return any(e.kind == "noise" for e in c.evidence)
 
 
-def _keys(path: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _keys(path: str) -> tuple[str, ...]:
     """The folders of ``path`` (``a/``, ``a/b/``… up to MAX_DEPTH), then the file itself."""
     parts = path.split("/")[:-1]
     folders = ["/".join(parts[: depth + 1]) + "/" for depth in range(min(len(parts), MAX_DEPTH))]
-    return [*folders, path]
+    return (*folders, path)

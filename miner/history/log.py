@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from typing import IO, Any, TypeVar
 
@@ -392,6 +393,12 @@ def _decode_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+@lru_cache(maxsize=8192)
+def _decode_person(raw: bytes) -> str:
+    """Names and emails recur on every commit of their author: one string each saves memory."""
+    return _decode_text(raw)
+
+
 def _parse_count(raw: bytes) -> int | None:
     return None if raw == b"-" else int(raw)  # '-' marks a binary file
 
@@ -436,8 +443,8 @@ class _PendingCommit:
         return CommitRecord(
             sha=sha.decode("ascii"),
             parents=tuple(parents.decode("ascii").split()),
-            author=_decode_text(name),
-            email=_decode_text(email),
+            author=_decode_person(name),
+            email=_decode_person(email),
             authored_at=authored_at,
             committed_at=committed_at,
             message=_decode_text(message).rstrip("\n"),

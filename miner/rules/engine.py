@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import re2
@@ -62,7 +63,8 @@ def compile_form(form: LinearForm) -> None:
 class _Bank:
     """One RE2 set over patterns, and each pattern's own program (for its match's span)."""
 
-    def __init__(self, sources: Sequence[str], exact: Sequence[bool]) -> None:
+    def __init__(self, sources: Sequence[str], exact: Sequence[bool], *, is_ascii: bool) -> None:
+        self.is_ascii = is_ascii
         self.sources = tuple(sources)
         self.exact = tuple(exact)
         self._programs: dict[int, _Compiled] = {}  # compiled on first hit: most rarely match
@@ -76,17 +78,48 @@ class _Bank:
     def program(self, index: int) -> _Compiled:
         program = self._programs.get(index)
         if program is None:
-            program = self._programs[index] = compile_source(self.sources[index])
+            program = self._programs[index] = _shared_program(self.sources[index])
         return program
 
 
+_PROGRAMS: dict[str, _Compiled] = {}
+
+
+def _shared_program(source: str) -> _Compiled:
+    """One program per distinct source: the subject's and the prose's matchers hold the same
+    rules, and each program keeps its own lazily grown DFA memory."""
+    program = _PROGRAMS.get(source)
+    if program is None:
+        if len(_PROGRAMS) >= 1024:
+            _PROGRAMS.clear()
+        program = _PROGRAMS[source] = compile_source(source)
+    return program
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One pass of a matcher's set over a text: the bank used, the text as UTF-8 and the indices
+    of the rules whose (RE2) form matched, ascending. Spans are only computed when asked."""
+
+    bank: _Bank
+    data: bytes
+    hits: tuple[int, ...]
+
+    @property
+    def ascii(self) -> bool:
+        return self.bank.is_ascii
+
+
 class MessageMatcher:
-    """The rules of one sequence (phase rules, reasons or noise), matched together."""
+    """The rules of one sequence (phase rules, reasons or noise, or several of them laid end to
+    end so one pass serves them all), matched together."""
 
     def __init__(self, rules: Sequence[MessageRule]) -> None:
         self.rules = tuple(rules)
         self._forms = [_form(rule) for rule in self.rules]
-        self._ascii = _Bank([f.ascii for f in self._forms], [f.ascii_exact for f in self._forms])
+        self._ascii = _Bank(
+            [f.ascii for f in self._forms], [f.ascii_exact for f in self._forms], is_ascii=True
+        )
         self._unicode_bank: _Bank | None = None  # built on the first non-ASCII message
         self._last = ("", b"")  # one attribute: threads sharing a matcher see a consistent pair
 
@@ -95,25 +128,59 @@ class MessageMatcher:
         as written in ``body`` (whitespace runs folded to one space)."""
         if not self.rules:
             return []
+        return self.found(self.scan(lowered), body, lowered)
+
+    def scan(self, lowered: str) -> Scan:
+        """The set's one pass over ``lowered``."""
         data = self._encoded(lowered)
         bank = self._ascii if len(data) == len(lowered) else self._unicode()
-        hits = bank.set.Match(data)
-        if not hits:
-            return []
+        hits = bank.set.Match(data) if self.rules else ()
+        return Scan(bank, data, tuple(sorted(hits)) if len(hits) > 1 else tuple(hits))
+
+    def found(
+        self, scan: Scan, body: str, lowered: str, start: int = 0, stop: int | None = None
+    ) -> list[tuple[MessageRule, str]]:
+        """:meth:`matches` for the rules with index in ``[start, stop)``, from ``scan``."""
+        end = len(self.rules) if stop is None else stop
         found = []
         same_length = len(lowered) == len(body)
-        for index in sorted(hits) if len(hits) > 1 else hits:
-            span = self._span(bank, index, data, lowered)
+        for index in scan.hits:
+            if not start <= index < end:
+                continue
+            span = self._span(scan.bank, index, scan.data, lowered)
             if span is None:
                 continue
             text = body[span[0] : span[1]] if same_length else lowered[span[0] : span[1]]
             found.append((self.rules[index], " ".join(text.split())))
         return found
 
+    def leftmost(self, scan: Scan, start: int, stop: int) -> int | None:
+        """Where the earliest match of a form with index in ``[start, stop)`` begins (bytes of
+        ``scan.data``), None when none matched. Forms only: a vetted rule may still refuse it."""
+        firsts = [
+            scan.bank.program(index).Match(UNANCHORED, scan.data, 0, len(scan.data))[0][0]
+            for index in scan.hits
+            if start <= index < stop
+        ]
+        firsts = [first for first in firsts if first >= 0]
+        return min(firsts) if firsts else None
+
+    def line_local(self, start: int, stop: int) -> bool:
+        """Whether no form with index in ``[start, stop)`` has an anchor (``^``, ``$``, ``\\A``,
+        ``\\z``): then a form that matches in one line of a text also matches in the whole text
+        (a line break is a non-word character, so ``\\b`` sees the same boundary there)."""
+        return not any(
+            _has_anchor(source)
+            for form in self._forms[start:stop]
+            for source in (form.ascii, form.unicode)
+        )
+
     def _unicode(self) -> _Bank:
         if self._unicode_bank is None:
             forms = self._forms
-            self._unicode_bank = _Bank([f.unicode for f in forms], [f.unicode_exact for f in forms])
+            self._unicode_bank = _Bank(
+                [f.unicode for f in forms], [f.unicode_exact for f in forms], is_ascii=False
+            )
         return self._unicode_bank
 
     def _encoded(self, lowered: str) -> bytes:
@@ -137,6 +204,36 @@ class MessageMatcher:
         # starts earlier, so Python's re searches from there (lookbehinds still see before it).
         match = self.rules[index].pattern.search(lowered, start)
         return None if match is None else match.span()
+
+
+def _has_anchor(source: str) -> bool:
+    """Whether an RE2 source may contain an anchor: ``^``/``$`` outside a character class, or an
+    escape ``\\A``/``\\z``/``\\Z``. Errs on the side of yes (a literal ``\\$`` is fine too)."""
+    in_class = False
+    index = 0
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            if source[index + 1 : index + 2] in ("A", "z", "Z"):
+                return True
+            index += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            index += 1
+            # A ``^`` right after ``[`` negates; a ``]`` right after ``[`` or ``[^`` is literal.
+            if source[index : index + 1] == "^":
+                index += 1
+            if source[index : index + 1] == "]":
+                index += 1
+            continue
+        elif char in "^$":
+            return True
+        index += 1
+    return False
 
 
 def _form(rule: MessageRule) -> LinearForm:
