@@ -17,7 +17,7 @@ import statistics
 import time
 
 from miner.classify.classifier import Classifier
-from miner.history.log import FileChange
+from miner.history.records import FileChange
 from miner.rules.load import load_rules
 
 FOLDERS = [

@@ -88,6 +88,8 @@ def git_environment(
     env["GIT_OPTIONAL_LOCKS"] = "0"  # reading must never write the user's index
     if not network:
         env["GIT_NO_LAZY_FETCH"] = "1"
+    elif "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"  # never ask for a password or host key
     config = SAFE_CONFIG if network else READING_CONFIG
     if hooks:
         config = tuple(item for item in config if item[0] != "core.hooksPath")
@@ -99,11 +101,11 @@ def git_environment(
 
 
 def gitpython_environment(git_dir: str, work_tree: str | None, *, network: bool) -> dict[str, str]:
-    """:func:`git_environment` for GitPython (PyDriller's and our clone's), which can only add
+    """:func:`git_environment` for GitPython (PyDriller's), which can only add
     to ``os.environ``: every inherited ``GIT_*`` variable :func:`git_environment` drops is
     overridden instead, the repository-location ones with the values git would use anyway for
     ``git_dir`` (empty values are invalid there), all others with the empty string. Without this
-    a clone run inside a hook would write its objects into the hook's repository."""
+    PyDriller run inside a hook would read the hook's repository instead."""
     env = git_environment(network=network)
     location = {
         "GIT_DIR": git_dir,
@@ -114,8 +116,6 @@ def gitpython_environment(git_dir: str, work_tree: str | None, *, network: bool)
     for name in os.environ:
         if name.startswith("GIT_") and name not in env:
             env[name] = location.get(name, "")
-    if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"  # never ask for a password or host key
     return env
 
 
@@ -142,16 +142,17 @@ def probe_git(
     *,
     cwd: os.PathLike[str] | str | None,
     env: Mapping[str, str] | None = None,
-    stdin: bytes | None = None,
+    stdin: bytes | IO[bytes] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """``git ARGS`` run to completion, whatever its exit status: for questions whose answer *is*
-    the status (does this object exist?) and callers that word their own error."""
+    the status (does this object exist?) and callers that word their own error. ``stdin`` is
+    bytes or a file to feed it (a file never blocks against a large output)."""
     return subprocess.run(
         ["git", *args],
         cwd=cwd,
         env=dict(env) if env is not None else git_environment(),
-        input=stdin,
-        stdin=subprocess.DEVNULL if stdin is None else None,
+        input=stdin if isinstance(stdin, bytes) else None,
+        stdin=None if isinstance(stdin, bytes) else (stdin or subprocess.DEVNULL),
         capture_output=True,
         check=False,
     )
@@ -164,6 +165,7 @@ def start_git(
     env: Mapping[str, str] | None = None,
     stdin: IO[bytes] | None = None,
     stderr: IO[bytes] | None = None,
+    bufsize: int = -1,
 ) -> subprocess.Popen[bytes]:
     """``git ARGS`` started with its stdout as a pipe, for output read as a stream (``log``,
     ``diff-tree``); ``stdin`` is a file to feed it (else nothing), ``stderr`` where its errors
@@ -175,6 +177,7 @@ def start_git(
         stdin=stdin if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=stderr if stderr is not None else subprocess.PIPE,
+        bufsize=bufsize,
     )
 
 

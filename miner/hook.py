@@ -45,7 +45,7 @@ from miner.errors import GateFailed, MinerError, RepositoryError, UsageError
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
     from miner.classify.classifier import Classification, Classifier
-    from miner.history.log import FileChange
+    from miner.history.records import FileChange
     from miner.rules.model import Rules
 
 PHASE_TRAILER = "MLOps-Phase"
@@ -701,7 +701,8 @@ def _empty_tree(context: _Context) -> str:
 
 def parse_name_status(raw: bytes) -> Iterator[FileChange]:
     """``git diff --name-status -z`` output: status, path (two paths for renames and copies)."""
-    from miner.history.log import FileChange, decode_path
+    from miner.history.parse import decode_path
+    from miner.history.records import FileChange
 
     tokens = iter(raw.split(b"\0"))
     for token in tokens:
@@ -766,7 +767,8 @@ def _feed(tracker: FocusTracker, classified: Iterable[Classification]) -> int:
 def _classified(
     context: _Context, revision: str, classifier: Classifier
 ) -> Iterator[Classification]:
-    from miner.history.log import HistoryOptions, iter_commits
+    from miner.history.log import iter_commits
+    from miner.history.records import HistoryOptions
     from miner.history.repository import PARTIAL_CLONE, Repository, RepositoryInfo, is_partial_clone
 
     info = RepositoryInfo(str(context.top), str(context.git_dir), None, None, False)

@@ -17,7 +17,8 @@ import pytest
 
 from fixtures.build import BuildResult
 from miner.errors import UsageError
-from miner.history.log import CommitRecord, FileChange, HistoryOptions, iter_commits
+from miner.history.log import iter_commits
+from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.history.repository import open_repository
 from miner.pipeline.options import AnalysisOptions
 from miner.pipeline.run import analyze

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from miner.classify.classifier import Classification, Classifier, Evidence, classify
 from miner.cli import main
-from miner.history.log import CommitRecord, FileChange
+from miner.history.records import CommitRecord, FileChange
 from miner.rules.defaults import default_rules_text
 from miner.rules.load import load_rules, rules_from_text
 from miner.rules.model import Rules

@@ -15,13 +15,9 @@ from miner.classify.evaluate import read_gold
 from miner.classify.evaluate_repos import evaluate_by_repo
 from miner.classify.prior import apply_all, learn
 from miner.classify.zones import split_zones
-from miner.history.log import (
-    FileChange,
-    HistoryOptions,
-    iter_diff_lines,
-    parse_diff_lines,
-    rev_list,
-)
+from miner.history.diff import iter_diff_lines, parse_diff_lines
+from miner.history.ranges import rev_list
+from miner.history.records import FileChange, HistoryOptions
 from miner.history.repository import open_repository
 from miner.pipeline.run import analyze
 from miner.rules.load import load_rules

@@ -398,7 +398,8 @@ def test_item6_out_of_range_dates_are_read_marked_and_counted(tmp_path: Path, ru
     assert code in (0, 2) and "internal error" not in err
     # a UTC instant is kept: +25:00 at 2023-11-15T23:13:20 local is 1700000000
     with open_repository(str(repo)) as opened:
-        from miner.history.log import HistoryOptions, iter_commits
+        from miner.history.log import iter_commits
+        from miner.history.records import HistoryOptions
 
         records = list(iter_commits(opened, HistoryOptions()))
     assert records[6].authored_at.timestamp() == 1_700_000_000
@@ -453,7 +454,8 @@ def test_item10_partial_clone_falls_back_to_exact_renames_and_never_fetches(
     assert full["options"]["renames"] == "by similarity (git -M)"  # type: ignore[index]
     # the inexact rename is an add and a delete when read exactly
     with open_repository(str(clone)) as opened:
-        from miner.history.log import HistoryOptions, iter_commits
+        from miner.history.log import iter_commits
+        from miner.history.records import HistoryOptions
 
         renamed = list(iter_commits(opened, HistoryOptions()))[3]
     assert sorted((f.status, f.path) for f in renamed.files) == [

@@ -16,15 +16,10 @@ from fixtures.build import BuildResult
 from miner.errors import RepositoryError
 from miner.git import git_environment
 from miner.history.files import read_tracked_file
-from miner.history.log import (
-    CommitRecord,
-    FileChange,
-    HistoryOptions,
-    count_commits,
-    decode_path,
-    iter_commits,
-    parse_log,
-)
+from miner.history.log import iter_commits
+from miner.history.parse import decode_path, parse_log
+from miner.history.ranges import count_commits
+from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.history.repository import is_shallow, is_url, open_repository, resolve_revision
 
 GitRunner = Callable[..., str]

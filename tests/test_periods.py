@@ -9,7 +9,7 @@ import pytest
 
 from miner.classify.classifier import Classification
 from miner.errors import UsageError
-from miner.history.log import CommitRecord
+from miner.history.records import CommitRecord
 from miner.history.repository import RepositoryInfo
 from miner.pipeline.analysis import Analysis, build_analysis
 from miner.pipeline.mine import MiningCounts

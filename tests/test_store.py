@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from benchmarks.bench_incremental import grow
 from fixtures.build import GIT_CONFIG, git_env
 from miner.classify.classifier import Classification, Evidence
-from miner.history.log import CommitRecord, FileChange, HistoryOptions
+from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.history.repository import open_repository
 from miner.pipeline.options import AnalysisOptions
 from miner.pipeline.run import analyze

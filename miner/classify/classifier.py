@@ -27,7 +27,7 @@ from typing import Any
 from miner.classify.ties import TIE_KIND, TIE_RULE, settle
 from miner.classify.trailers import Trailers, split_message, trailer_values
 from miner.classify.zones import split_zones
-from miner.history.log import CommitRecord, FileChange
+from miner.history.records import CommitRecord, FileChange
 from miner.rules.engine import MessageMatcher, Scan, matcher_for
 from miner.rules.model import MessageRule, PathRule, Rules
 

@@ -23,7 +23,7 @@ from functools import cache
 
 from miner.classify.classifier import Classification, Evidence, _matches, score_evidence
 from miner.classify.prior import is_confident
-from miner.history.log import parse_diff_lines
+from miner.history.diff import parse_diff_lines
 from miner.rules.compile import compile_message
 from miner.rules.globs import glob_to_regex
 from miner.rules.model import MessageRule, Rules

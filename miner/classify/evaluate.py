@@ -17,7 +17,7 @@ from typing import Any
 from miner.classify.classifier import BODY_WEIGHT, Classification, Classifier
 from miner.classify.prior import PRIOR_WEIGHT, apply_all
 from miner.errors import MinerError, reading
-from miner.history.log import FileChange
+from miner.history.records import FileChange
 from miner.rules.model import Rules
 
 NONE = "none"

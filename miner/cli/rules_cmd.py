@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from miner.classify.classifier import Classification
     from miner.classify.evaluate import Evaluation, GoldRow
     from miner.classify.evaluate_repos import ByRepo
-    from miner.history.log import FileChange
+    from miner.history.records import FileChange
     from miner.rules.model import Rules
 
 STARTER_PATH = Path(".miner") / "phase_rules.yaml"
@@ -190,7 +190,7 @@ def _read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str
 
 
 def _commit_fields(item: dict[str, Any], number: int, name: str) -> tuple[str, list[FileChange]]:
-    from miner.history.log import FileChange
+    from miner.history.records import FileChange
 
     where = f"{name}: line {number}"
     message = item.get("message", "")

@@ -23,7 +23,6 @@ from miner.errors import RepositoryError
 from miner.git import (
     READING_CONFIG,
     git_environment,
-    gitpython_environment,
     probe_git,
     reason,
     redact_url,
@@ -255,15 +254,14 @@ def resolve_revision(repo: Repository, rev: str) -> str:
 
 
 def _clone(url: str, dest: Path) -> None:
-    import git  # GitPython costs ~80 ms to import: only a URL pays for it
-
-    env = gitpython_environment(str(dest), None, network=True)
-    try:
-        git.Repo.clone_from(url, dest, env=env, bare=True, quiet=True)
-    except git.GitCommandError as error:
-        raise RepositoryError(
-            f"cannot clone {redact_url(url)}: {reason(str(error.stderr))}"
-        ) from None
+    cloned = probe_git(
+        ["clone", "--bare", "--quiet", "--", url, str(dest)],
+        cwd=None,
+        env=git_environment(network=True),
+    )
+    if cloned.returncode != 0:
+        stderr = cloned.stderr.decode("utf-8", "replace")
+        raise RepositoryError(f"cannot clone {redact_url(url)}: {reason(stderr)}")
 
 
 # -- what git will see ----------------------------------------------------------------------------

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from miner.classify.classifier import Classification
-from miner.history.log import (
-    CommitRecord,
-)
+from miner.history.records import CommitRecord
 from miner.history.repository import RepositoryInfo
 from miner.rules.model import Rules
 from miner.sequence.revisits import SequenceAnalysis, Step, analyse_sequence

@@ -9,10 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from miner.classify.classifier import Classification, Classifier
-from miner.history.log import (
-    CommitRecord,
-    FileChange,
-)
+from miner.history.records import CommitRecord, FileChange
 from miner.rules.globs import compile_glob
 from miner.rules.model import Rules
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from miner.classify.classifier import Classifier
 from miner.errors import RepositoryError
 from miner.git import git_environment, run_git
-from miner.history.log import HistoryOptions, iter_commits, with_exact_renames_if_needed
+from miner.history.log import iter_commits
+from miner.history.ranges import with_exact_renames_if_needed
+from miner.history.records import HistoryOptions
 from miner.history.repository import Repository
 from miner.rules.model import Rules
 

@@ -9,10 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from miner.errors import UsageError
-from miner.history.log import (
-    BACKENDS,
-    HistoryOptions,
-)
+from miner.history.records import BACKENDS, HistoryOptions
 from miner.numbers import is_integer
 from miner.sequence.revisits import SequenceOptions
 

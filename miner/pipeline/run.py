@@ -12,14 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from miner.classify.classifier import Classification, Classifier
 from miner.errors import UsageError
-from miner.history.log import (
-    CommitRecord,
-    count_commits,
-    iter_commits,
-    iter_diff_lines,
-    with_exact_renames_if_needed,
-    with_progress,
-)
+from miner.history.diff import iter_diff_lines
+from miner.history.log import iter_commits, with_progress
+from miner.history.ranges import count_commits, with_exact_renames_if_needed
+from miner.history.records import CommitRecord
 from miner.history.repository import (
     Repository,
     open_repository,

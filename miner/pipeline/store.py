@@ -45,15 +45,9 @@ from types import TracebackType
 
 from miner.classify.classifier import CLASSIFIER_VERSION, Classification, Classifier, Evidence
 from miner.errors import MinerError, RepositoryError
-from miner.history.log import (
-    CommitRecord,
-    FileChange,
-    HistoryOptions,
-    iter_commits,
-    read_commits,
-    rev_list,
-    with_progress,
-)
+from miner.history.log import iter_commits, read_commits, with_progress
+from miner.history.ranges import rev_list
+from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.history.repository import Repository
 from miner.history.view import history_view
 from miner.pipeline.mine import MiningCounts, mine
