@@ -119,9 +119,9 @@ def mining_time(repo: Path, cache: Path | None) -> float:
     """Seconds for the mining part alone (history + classification), with or without store."""
     from miner.history.log import iter_commits
     from miner.history.repository import is_url, open_repository
+    from miner.pipeline.incremental import mine_with_store
     from miner.pipeline.mine import mine
     from miner.pipeline.options import AnalysisOptions
-    from miner.pipeline.store import mine_with_store
     from miner.rules.resolve import resolve_rules
 
     settings = AnalysisOptions(use_cache=cache is not None, cache=str(cache) if cache else None)

@@ -25,19 +25,16 @@ from fixtures.build import GIT_CONFIG, git_env
 from miner.classify.classifier import Classification, Evidence
 from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.history.repository import open_repository
+from miner.pipeline.incremental import StoreStats, mine_with_store
 from miner.pipeline.options import AnalysisOptions
 from miner.pipeline.run import analyze
-from miner.pipeline.store import (
-    APPLICATION_ID,
-    StoreError,
-    StoreStats,
+from miner.pipeline.store import APPLICATION_ID, StoreError, open_store
+from miner.pipeline.store_codec import (
     decode_classification,
     decode_commit,
     encode_classification,
     encode_commit,
     history_mode,
-    mine_with_store,
-    open_store,
 )
 from miner.report.json import render
 from miner.rules.resolve import resolve_rules

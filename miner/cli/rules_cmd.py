@@ -1,9 +1,8 @@
 """``miner classify``, ``miner evaluate`` and ``miner rules check|show|init``.
 
-Thin shells over :mod:`miner.rules`, :mod:`miner.classify` and :mod:`miner.evaluate`: parse the
-options, call one library function, render. Rules are looked up as everywhere else: ``--rules``,
-else ``.miner/phase_rules.yaml`` of the repository containing the current folder, else the
-packaged default.
+Thin shells over :mod:`miner.rules`, :mod:`miner.classify` and :mod:`miner.report.evaluation`:
+parse the options, call one library function, render. Rules come from the one resolver
+(:func:`miner.rules.resolve.resolve_rules`), with the repository containing the current folder.
 """
 
 from __future__ import annotations
@@ -19,15 +18,12 @@ from typing import TYPE_CHECKING, Any
 from miner.errors import MinerError, RepositoryError, UsageError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from miner.classify.classifier import Classification
-    from miner.classify.evaluate import Evaluation, GoldRow
-    from miner.classify.evaluate_repos import ByRepo
+    from miner.classify.evaluate import GoldRow
     from miner.history.records import FileChange
     from miner.rules.model import Rules
+from miner.report.evaluation import classification_dict, render_by_repo, render_evaluation
+from miner.rules.resolve import REPOSITORY_RULES, resolve_rules
 
-STARTER_PATH = Path(".miner") / "phase_rules.yaml"
 STARTER_RULES = """\
 # Phase rules of this repository, read by miner before its packaged defaults.
 # `extends: default` keeps every default rule; below, add rules, override fields of a default
@@ -134,8 +130,6 @@ def _add_rules_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Rules:
-    from miner.rules.resolve import resolve_rules
-
     return resolve_rules(args.rules, work_tree=_repository_root(Path.cwd()))
 
 
@@ -213,23 +207,6 @@ def _commit_fields(item: dict[str, Any], number: int, name: str) -> tuple[str, l
     return message, files
 
 
-def classification_dict(commit_id: Any, result: Classification) -> dict[str, Any]:
-    """The JSON Lines record of ``miner classify`` for one commit."""
-    return {
-        "id": commit_id,
-        "primary": result.primary or "unclassified",
-        "labels": list(result.labels),
-        "shares": dict(result.shares),
-        "evidence": [
-            {"rule": e.rule, "phase": e.phase, "kind": e.kind, "match": e.match, "weight": e.weight}
-            for e in result.evidence
-        ],
-        "reasons": list(result.reasons),
-        "source": result.source,
-        "warnings": list(result.warnings),
-    }
-
-
 # ----------------------------------------------------------------------------- evaluate
 
 
@@ -277,93 +254,6 @@ def _run_by_repo(args: argparse.Namespace, rules: Rules, rows: tuple[GoldRow, ..
     return 0
 
 
-def render_by_repo(result: ByRepo, console: Console) -> None:
-    """The terminal report of ``miner evaluate --by-repo``."""
-    from rich.table import Table
-
-    merges = ", merges skipped" if result.skip_merges else ""
-    mode = "leave-one-repository-out" if result.loro else "default settings"
-    table = Table(
-        title=f"per repository ({mode}; confidence >= {result.min_confidence}{merges})",
-        title_justify="left",
-    )
-    for column in ("repository", "rows", "accuracy", "macro-F1", "body", "prior"):
-        table.add_column(column, justify="left" if column == "repository" else "right")
-    for r in result.repos:
-        table.add_row(
-            r.repo or "(no repo column)",
-            str(r.evaluation.rows_evaluated),
-            _number(r.accuracy),
-            _number(r.macro_f1),
-            f"{r.setting[0]:g}",
-            f"{r.setting[1]:g}",
-        )
-    console.print(table)
-    worst = result.worst
-    console.print(
-        f"mean accuracy {_number(result.mean_accuracy)}, mean macro-F1 "
-        f"{_number(result.mean_macro_f1)}, worst "
-        + ("-" if worst is None else f"{_number(worst.accuracy)} ({worst.repo})"),
-        highlight=False,
-    )
-
-
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def render_evaluation(result: Evaluation, console: Console) -> None:
-    """The terminal report of ``miner evaluate``."""
-    from rich.table import Table
-
-    merges = ", merges skipped" if result.skip_merges else ""
-    console.print(
-        f"[bold]{result.gold}[/]: {result.rows_evaluated} of {result.rows_read} rows "
-        f"(confidence >= {result.min_confidence}{merges}), rules {result.rules_source} "
-        f"({result.rules_digest[:12]})",
-        highlight=False,
-    )
-    console.print(
-        f"primary accuracy {_number(result.accuracy)} ({result.correct}/{result.rows_evaluated})"
-        f", macro-F1 {_number(result.macro_f1)} over {len(result.macro_phases)} phases",
-        highlight=False,
-    )
-    table = Table(title="label sets per phase", title_justify="left")
-    for column in ("phase", "gold", "predicted", "hits", "precision", "recall", "F1"):
-        table.add_column(column, justify="left" if column == "phase" else "right")
-    for s in result.phase_scores:
-        table.add_row(
-            s.phase,
-            str(s.support),
-            str(s.predicted),
-            str(s.true_positives),
-            _number(s.precision),
-            _number(s.recall),
-            _number(s.f1),
-        )
-    console.print(table)
-    console.print(_confusion_table(result))
-    confusions = result.largest_confusions()
-    if confusions:
-        text = "; ".join(f"{gold} -> {predicted}: {n}" for gold, predicted, n in confusions)
-        console.print(f"largest confusions (gold -> predicted): {text}", highlight=False)
-
-
-def _confusion_table(result: Evaluation) -> Any:
-    from rich.table import Table
-
-    from miner.report.text import short
-
-    headers = [short(label) for label in result.labels]
-    table = Table(title="confusion of primary phases (rows: gold)", title_justify="left")
-    table.add_column("gold \\ predicted")
-    for header in headers:
-        table.add_column(header, justify="right")
-    for label, row in zip(result.labels, result.confusion, strict=True):
-        table.add_row(label, *(str(n) if n else "." for n in row))
-    return table
-
-
 # ----------------------------------------------------------------------------- rules
 
 
@@ -399,7 +289,7 @@ def run_rules_init(args: argparse.Namespace) -> int:
     root = _repository_root(start)
     if root is None:
         raise RepositoryError(f"not a git repository (or any parent): {start}")
-    target = root / STARTER_PATH
+    target = root / REPOSITORY_RULES
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists (use --force to overwrite it)")
     from miner.report.output import write_text

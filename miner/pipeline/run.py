@@ -29,9 +29,10 @@ if TYPE_CHECKING:  # pandas, scipy and numba are imported where a table or stati
     pass
 from miner.history.repository import is_url
 from miner.pipeline.analysis import AnalysedCommit, Analysis, build_analysis
+from miner.pipeline.incremental import mine_with_store
 from miner.pipeline.mine import MiningCounts, mine
 from miner.pipeline.options import AnalysisOptions
-from miner.pipeline.store import StoreError, mine_with_store, store_path
+from miner.pipeline.store import StoreError, store_path
 
 ProgressCallback = Callable[[int], None]
 CONTENT_SKIPPED = (

@@ -34,25 +34,17 @@ the user chose, a file that is not a miner store is refused with one line (it ma
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-from miner.classify.classifier import CLASSIFIER_VERSION, Classification, Classifier, Evidence
-from miner.errors import MinerError, RepositoryError
-from miner.history.log import iter_commits, read_commits, with_progress
-from miner.history.ranges import rev_list
-from miner.history.records import CommitRecord, FileChange, HistoryOptions
+from miner.classify.classifier import Classification
+from miner.errors import MinerError
+from miner.history.records import CommitRecord
 from miner.history.repository import Repository
-from miner.history.view import history_view
-from miner.pipeline.mine import MiningCounts, mine
-from miner.pipeline.options import AnalysisOptions
-from miner.rules.model import Rules
+from miner.pipeline.store_codec import decode_commit, encode_classification, encode_commit
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x4D4E5231  # "MNR1"
@@ -97,97 +89,6 @@ def default_location(git_dir: str | Path, target: str, *, url: bool, cache_home:
     return cache_home / "miner" / digest / "cache.sqlite"
 
 
-# -- keys -------------------------------------------------------------------------------------
-
-
-def history_mode(options: HistoryOptions, view: str) -> str:
-    """What changes the stored form of a commit: merge diffs, line counts, the backend, and
-    ``view``, the digest of what else changes git's answers
-    (:func:`miner.history.repository.history_view`:
-    mailmaps, replace refs, grafts, the shallow boundary, exact-only renames)."""
-    backend = "" if options.backend == "git" else f"backend={options.backend};"
-    return (
-        f"{backend}first_parent={int(options.first_parent)};churn={int(options.churn)};view={view}"
-    )
-
-
-def classification_key(
-    mode: str, rules: Rules, include: Sequence[str], exclude: Sequence[str]
-) -> str:
-    """What changes a classification: the history mode, the effective rules, the path filters."""
-    material = json.dumps(
-        [mode, rules.digest, rules.min_share, list(include), list(exclude), CLASSIFIER_VERSION],
-        ensure_ascii=True,
-    )
-    return hashlib.sha256(material.encode("ascii")).hexdigest()
-
-
-# -- encoding (JSON with ASCII escapes: any text git gave us survives the round trip) ---------
-
-
-def encode_commit(record: CommitRecord) -> str:
-    files = [[f.path, f.status, f.old_path, f.added, f.deleted] for f in record.files]
-    anomalies = [list(record.anomalies)] if record.anomalies else []  # rare: only when present
-    return json.dumps(
-        [
-            list(record.parents),
-            record.author,
-            record.email,
-            record.authored_at.isoformat(),
-            record.committed_at.isoformat(),
-            record.message,
-            files,
-            *anomalies,
-        ],
-        ensure_ascii=True,
-        separators=(",", ":"),
-    )
-
-
-def decode_commit(sha: str, data: str) -> CommitRecord:
-    parents, author, email, authored, committed, message, files, *anomalies = json.loads(data)
-    return CommitRecord(
-        sha=sha,
-        parents=tuple(parents),
-        author=author,
-        email=email,
-        authored_at=datetime.fromisoformat(authored),
-        committed_at=datetime.fromisoformat(committed),
-        message=message,
-        files=tuple(FileChange(*f) for f in files),
-        anomalies=tuple(anomalies[0]) if anomalies else (),
-    )
-
-
-def encode_classification(c: Classification) -> str:
-    return json.dumps(
-        [
-            c.primary,
-            list(c.labels),
-            [[phase, share] for phase, share in c.shares.items()],
-            [[e.rule, e.phase, e.kind, e.match, e.weight] for e in c.evidence],
-            list(c.reasons),
-            c.source,
-            list(c.warnings),
-        ],
-        ensure_ascii=True,
-        separators=(",", ":"),
-    )
-
-
-def decode_classification(data: str) -> Classification:
-    primary, labels, shares, evidence, reasons, source, warnings = json.loads(data)
-    return Classification(
-        primary=primary,
-        labels=tuple(labels),
-        shares={phase: share for phase, share in shares},
-        evidence=tuple(Evidence(*e) for e in evidence),
-        reasons=tuple(reasons),
-        source=source,
-        warnings=tuple(warnings),
-    )
-
-
 # -- the database -----------------------------------------------------------------------------
 
 
@@ -228,7 +129,8 @@ class Store:
         )
 
     def load_classifications(self, key: str) -> dict[str, str]:
-        """sha -> encoded classification; decoded on use by :class:`StoredClassifier`."""
+        """sha -> encoded classification; decoded on use by
+        :class:`miner.pipeline.incremental.StoredClassifier`."""
         rows = self._db.execute("SELECT sha, data FROM classifications WHERE key = ?", (key,))
         return dict(rows.fetchall())
 
@@ -299,7 +201,7 @@ def _open(path: Path, *, owned: bool) -> Store:
         _prepare(connection, path, owned=owned)
     except sqlite3.DatabaseError as error:
         connection.close()
-        if _unreadable(error):
+        if unreadable(error):
             _refuse_or_rebuild(path, owned=owned, why=str(error))
         raise StoreError(f"cannot use the cache {path}: {error}") from None
     except BaseException:
@@ -326,7 +228,7 @@ def _refuse_or_rebuild(path: Path, *, owned: bool, why: str) -> None:
     raise StoreError(f"--cache {path}: not a miner cache ({why}); delete it or choose another path")
 
 
-def _unreadable(error: sqlite3.DatabaseError) -> bool:
+def unreadable(error: sqlite3.DatabaseError) -> bool:
     return isinstance(error, sqlite3.DatabaseError) and not isinstance(
         error, sqlite3.OperationalError
     )
@@ -362,128 +264,6 @@ def _check_identity(connection: sqlite3.Connection, path: Path, *, owned: bool) 
     if application == 0 and tables == 0:
         return  # a new, empty database
     _refuse_or_rebuild(path, owned=owned, why="an SQLite database of another program")
-
-
-# -- reading only what is missing --------------------------------------------------------------
-# These two run git, which is miner.history's job; they belong there (as public functions with
-# these signatures) and live here only until history offers them.
-
-
-# -- mining through the store ------------------------------------------------------------------
-
-
-class StoredClassifier:
-    """Classifies like :class:`Classifier`, answering from the store when it can; remembers
-    what it had to compute so :meth:`save` can store it."""
-
-    def __init__(self, rules: Rules, known: dict[str, str]) -> None:
-        self._classifier = Classifier(rules)
-        self._known = known
-        # Commits often classify identically (same rules hit, same paths): decode each distinct
-        # row once and share the frozen result.
-        self._decoded: dict[str, Classification] = {}
-        self.computed: list[tuple[str, Classification]] = []
-
-    def __call__(self, record: CommitRecord, files: Sequence[FileChange]) -> Classification:
-        data = self._known.get(record.sha)
-        if data is not None:
-            decoded = self._decoded.get(data)
-            if decoded is None:
-                decoded = self._decoded[data] = decode_classification(data)
-            return decoded
-        classification = self._classifier.classify(record.message, files)
-        self.computed.append((record.sha, classification))
-        return classification
-
-
-@dataclass(frozen=True, slots=True)
-class StoreStats:
-    """What a run took from the store and what it had to read from git or classify."""
-
-    commits_read: int
-    commits_stored: int
-    classified: int
-
-
-def stored_records(
-    repo: Repository,
-    options: HistoryOptions,
-    store: Store,
-    mode: str,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[list[CommitRecord], int]:
-    """Every record of the range in topological order, reading from git only those the store
-    lacks (and storing them). Returns the records and how many were read from git.
-    ``progress`` hears about commits read from git as a whole range."""
-    whole_range = iter_commits(repo, options)
-    if progress is not None:
-        whole_range = with_progress(whole_range, progress)
-    if options.backend != "git":
-        # Reading a chosen set of commits is a git-backend feature: other backends read the
-        # whole range (their classifications are still reused).
-        records = list(whole_range)
-        return records, len(records)
-    stored = store.commit_shas(mode)
-    if not stored:
-        # Nothing to reuse: one streamed git log gives both the records and their order.
-        records = list(whole_range)
-        store.add_commits(mode, records)
-        return records, len(records)
-    order = rev_list(repo, options)
-    missing = [sha for sha in order if sha not in stored]
-    fresh = {record.sha: record for record in read_commits(repo, options, missing)}
-    store.add_commits(mode, fresh.values())
-    known = store.load_commits(mode, set(order) - fresh.keys())
-    known.update(fresh)
-    lost = [sha for sha in order if sha not in known]
-    if lost:
-        raise RepositoryError(f"commit {lost[0][:12]} vanished while reading: run again")
-    if progress is not None:
-        progress(len(order))
-    return [known[sha] for sha in order], len(fresh)
-
-
-def mine_with_store(
-    repo: Repository,
-    rules: Rules,
-    settings: AnalysisOptions,
-    path: Path,
-    *,
-    owned: bool,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts, StoreStats]:
-    """:func:`miner.pipeline.mine.mine` over the range, with the store at ``path`` in between.
-
-    A store found damaged while in use (not only when opened) is rebuilt once: the run then
-    reads everything from git, exactly as a run without a store.
-    """
-    try:
-        return _mine_with_store(repo, rules, settings, path, owned=owned, progress=progress)
-    except sqlite3.DatabaseError as error:
-        if not _unreadable(error):
-            raise StoreError(f"cannot use the cache {path}: {error}") from None
-        remove_store(path)
-        return _mine_with_store(repo, rules, settings, path, owned=True, progress=progress)
-
-
-def _mine_with_store(
-    repo: Repository,
-    rules: Rules,
-    settings: AnalysisOptions,
-    path: Path,
-    *,
-    owned: bool,
-    progress: Callable[[int], None] | None,
-) -> tuple[list[tuple[CommitRecord, Classification]], MiningCounts, StoreStats]:
-    history = settings.history()
-    mode = history_mode(history, history_view(repo))
-    key = classification_key(mode, rules, settings.include, settings.exclude)
-    with open_store(path, owned=owned) as store:
-        records, read = stored_records(repo, history, store, mode, progress)
-        classifier = StoredClassifier(rules, store.load_classifications(key))
-        commits, counts = mine(records, rules, settings, classify=classifier)
-        store.add_classifications(key, classifier.computed)
-    return commits, counts, StoreStats(read, len(records) - read, len(classifier.computed))
 
 
 def store_path(repo: Repository, cache: str | None, *, url: bool) -> tuple[Path, bool]:
