@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from miner.errors import GateFailed, MinerError, RepositoryError, UsageError
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
-    from miner.classify.classifier import Classification, Classifier
+    from miner.classify.classifier import Classifier
+    from miner.classify.records import Classification
     from miner.history.records import FileChange
     from miner.rules.model import Rules
 

@@ -13,7 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miner.classify.classifier import Classification, Classifier, Evidence, classify
+from miner.classify.classifier import Classifier, classify
+from miner.classify.records import Classification, Evidence
 from miner.cli import main
 from miner.history.records import CommitRecord, FileChange
 from miner.rules.defaults import default_rules_text

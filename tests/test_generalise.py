@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from miner.classify.classifier import Classification, Classifier, Evidence
+from miner.classify.classifier import Classifier
 from miner.classify.content import content_evidence, content_rules
 from miner.classify.evaluate import read_gold
 from miner.classify.evaluate_repos import evaluate_by_repo
 from miner.classify.prior import apply_all, learn
+from miner.classify.records import Classification, Evidence
 from miner.classify.zones import split_zones
 from miner.history.diff import iter_diff_lines, parse_diff_lines
 from miner.history.ranges import rev_list

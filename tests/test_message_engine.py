@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from miner.classify.classifier import MAX_MESSAGE_CHARS, Classifier, _matches
+from miner.classify.classifier import MAX_MESSAGE_CHARS, Classifier
+from miner.classify.scoring import _matches
 from miner.classify.trailers import split_message
 from miner.errors import ConfigError
 from miner.rules.engine import UNANCHORED, MessageMatcher, _has_anchor, compile_source

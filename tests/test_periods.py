@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from miner.classify.classifier import Classification
+from miner.classify.records import Classification
 from miner.errors import UsageError
 from miner.history.records import CommitRecord
 from miner.history.repository import RepositoryInfo

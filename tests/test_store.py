@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from benchmarks.bench_incremental import grow
 from fixtures.build import GIT_CONFIG, git_env
-from miner.classify.classifier import Classification, Evidence
+from miner.classify.records import Classification, Evidence
 from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.history.repository import open_repository
 from miner.pipeline.incremental import StoreStats, mine_with_store

@@ -24,15 +24,20 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from miner.classify.ties import TIE_KIND, TIE_RULE, settle
-from miner.classify.trailers import Trailers, split_message, trailer_values
+from miner.classify.records import Classification, Evidence
+from miner.classify.scoring import path_match, score_evidence
+from miner.classify.trailers import (
+    PHASE_TRAILER,
+    REASON_TRAILER,
+    Trailers,
+    split_message,
+    trailer_values,
+)
 from miner.classify.zones import split_zones
 from miner.history.records import CommitRecord, FileChange
-from miner.rules.engine import MessageMatcher, Scan, matcher_for
+from miner.rules.engine import MessageMatcher, Scan
 from miner.rules.model import MessageRule, PathRule, Rules
 
-PHASE_TRAILER = "MLOps-Phase"
-REASON_TRAILER = "MLOps-Reason"
 # Rules look at this much of a message: enough for any real message, and a bound on regex cost.
 MAX_MESSAGE_CHARS = 8192
 # Memo caches are cleared when they reach this size, so memory stays bounded on huge histories.
@@ -43,52 +48,6 @@ MAX_CACHE_ENTRIES = 200_000
 BODY_WEIGHT = 0.5
 # Bumped whenever the same rules may classify a commit differently (cached classifications).
 CLASSIFIER_VERSION = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One rule that contributed to a commit's score.
-
-    ``kind`` is ``path``, ``message`` (matched in the subject line), ``scope`` (a conventional-
-    commit scope matched like a path), ``body`` (matched in the body prose), ``content``
-    (added/removed lines, :mod:`miner.content`), ``prior`` (the repository's own layout,
-    :mod:`miner.prior`), ``trailer``, ``note``, ``noise`` (a noise entry that made the commit
-    unclassified: ``phase`` empty, ``weight`` 0) or ``tie`` (how a tie for the primary phase was
-    settled: weight 0, see :mod:`miner.ties`); ``match`` is the matched path or text
-    (for a path rule matching several files: the first path and ``(+N more)``); ``weight`` is the
-    rule's *effective* contribution after path normalisation, so a phase's score is exactly the
-    sum of its evidence weights.
-    """
-
-    rule: str
-    phase: str
-    kind: str
-    match: str
-    weight: float
-
-
-@dataclass(frozen=True, slots=True)
-class Classification:
-    """The phases of one commit.
-
-    ``primary`` is None when nothing matched (unclassified). ``labels``: primary first, then the
-    other labelled phases in canonical order. ``shares``: every phase with a non-zero score ->
-    score / total (sums to 1), in canonical order. ``reasons``: reason categories whose rules
-    matched the message (or the ``MLOps-Reason`` trailer's values). ``source``: ``trailer``,
-    ``rules`` or ``none``. ``warnings``: e.g. an unknown phase id in a trailer.
-    """
-
-    primary: str | None
-    labels: tuple[str, ...]
-    shares: Mapping[str, float]
-    evidence: tuple[Evidence, ...]
-    reasons: tuple[str, ...]
-    source: str
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def classified(self) -> bool:
-        return self.primary is not None
 
 
 # Per distinct path: the votes (rule, weight) of the strongest rule per phase; None if ignored.
@@ -257,7 +216,7 @@ class Classifier:
                 rule.id,
                 rule.phase,
                 "path",
-                _path_match(first, files),
+                path_match(first, files),
                 rule.weight * files / matched,
             )
             self._evidence_cache[key] = item
@@ -397,50 +356,6 @@ class Classifier:
         self, evidence: list[Evidence], reasons: tuple[str, ...], warnings: tuple[str, ...]
     ) -> Classification:
         return score_evidence(evidence, self.rules, self._order, reasons=reasons, warnings=warnings)
-
-
-def score_evidence(
-    evidence: Sequence[Evidence],
-    rules: Rules,
-    order: Mapping[str, int],
-    *,
-    reasons: tuple[str, ...],
-    warnings: tuple[str, ...],
-    source: str = "rules",
-) -> Classification:
-    """Scores, primary, labels and shares from a commit's evidence (a previous ``tie`` item is
-    dropped and the tie, if any, settled anew): one precedence for every kind of evidence."""
-    items = sorted(
-        (item for item in evidence if item.kind != TIE_KIND and item.phase),
-        key=lambda item: (order[item.phase], -item.weight, item.kind != "path", item.rule),
-    )
-    if not items:
-        return Classification(None, (), {}, (), reasons, "none", warnings)
-    # Sorted first, so that sums (and so ties) never depend on the order of the rules.
-    scores: dict[str, float] = {}
-    for item in items:
-        scores[item.phase] = scores.get(item.phase, 0.0) + item.weight
-    primary, tie = settle(scores, items, rules.phases)
-    if tie is not None:
-        items.append(Evidence(TIE_RULE, primary, TIE_KIND, tie, 0.0))
-    total = sum(scores.values())
-    threshold = (rules.min_share - 1e-12) * total
-    labels = (primary, *(p for p, s in scores.items() if p != primary and s >= threshold))
-    shares = {p: s / total for p, s in scores.items()}
-    return Classification(primary, labels, shares, tuple(items), reasons, source, warnings)
-
-
-def _matches(
-    rules: Sequence[MessageRule], body: str, lowered: str
-) -> list[tuple[MessageRule, str]]:
-    """The rules whose pattern occurs in ``body``, with the matched text as written (rules
-    search the lowercased text ``lowered``: see :func:`miner.rules.compile.compile_message`). All of
-    ``rules`` are matched in one linear-time pass (:mod:`miner.message_engine`)."""
-    return matcher_for(rules).matches(body, lowered)
-
-
-def _path_match(first: str, count: int) -> str:
-    return first if count == 1 else f"{first} (+{count - 1} more)"
 
 
 _CLASSIFIERS: dict[str, Classifier] = {}

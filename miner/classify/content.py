@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from miner.classify.classifier import Classification, Evidence, _matches, score_evidence
 from miner.classify.prior import is_confident
+from miner.classify.records import Classification, Evidence
+from miner.classify.scoring import _matches, score_evidence
 from miner.history.diff import parse_diff_lines
 from miner.rules.compile import compile_message
 from miner.rules.globs import glob_to_regex

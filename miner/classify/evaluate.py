@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from miner.classify.classifier import BODY_WEIGHT, Classification, Classifier
+from miner.classify.classifier import BODY_WEIGHT, Classifier
 from miner.classify.prior import PRIOR_WEIGHT, apply_all
+from miner.classify.records import Classification
 from miner.errors import MinerError, reading
 from miner.history.records import FileChange
 from miner.rules.model import Rules

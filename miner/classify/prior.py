@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from miner.classify.classifier import Classification, Evidence, score_evidence
+from miner.classify.records import Classification, Evidence
+from miner.classify.scoring import score_evidence
 from miner.rules.model import Rules
 
 PRIOR_RULE = "repository-prior"

@@ -12,6 +12,12 @@ from __future__ import annotations
 
 import re
 
+# The trailers miner reads and writes: the author's phases and reasons win over the rules; the
+# commit hook adds the phases and the revisit it sees.
+PHASE_TRAILER = "MLOps-Phase"
+REASON_TRAILER = "MLOps-Reason"
+REVISIT_TRAILER = "MLOps-Revisit"
+
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
 _GIT_GENERATED = ("signed-off-by:", "(cherry picked from commit ")
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miner.classify.classifier import Classification
+from miner.classify.records import Classification
 from miner.history.records import CommitRecord
 from miner.history.repository import RepositoryInfo
 from miner.rules.model import Rules

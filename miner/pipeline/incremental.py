@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from miner.classify.classifier import Classification, Classifier
+from miner.classify.classifier import Classifier
+from miner.classify.records import Classification
 from miner.errors import RepositoryError
 from miner.history.log import iter_commits, read_commits, with_progress
 from miner.history.ranges import rev_list

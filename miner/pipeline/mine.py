@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from miner.classify.classifier import Classification, Classifier
+from miner.classify.classifier import Classifier
+from miner.classify.records import Classification
 from miner.history.records import CommitRecord, FileChange
 from miner.rules.globs import compile_glob
 from miner.rules.model import Rules

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from miner.errors import UsageError
 from miner.history.records import BACKENDS, HistoryOptions
 from miner.numbers import is_integer
-from miner.sequence.revisits import SequenceOptions
+from miner.sequence.revisits import DEFAULT_WINDOW, SequenceOptions
 
 if TYPE_CHECKING:  # pandas, scipy and numba are imported where a table or statistic is built
     pass
@@ -35,7 +35,7 @@ class AnalysisOptions:
     since: str | None = None
     until: str | None = None
     first_parent: bool = False
-    window: int | timedelta = 10
+    window: int | timedelta = DEFAULT_WINDOW
     revisits: Literal["all", "backward"] = "all"
     min_share: float | None = None
     include: tuple[str, ...] = ()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from miner.classify.classifier import Classification, Classifier
+from miner.classify.classifier import Classifier
+from miner.classify.records import Classification
 from miner.errors import UsageError
 from miner.history.diff import iter_diff_lines
 from miner.history.log import iter_commits, with_progress

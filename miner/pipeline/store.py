@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-from miner.classify.classifier import Classification
+from miner.classify.records import Classification
 from miner.errors import MinerError
 from miner.history.records import CommitRecord
 from miner.history.repository import Repository

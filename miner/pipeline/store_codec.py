@@ -8,7 +8,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from miner.classify.classifier import CLASSIFIER_VERSION, Classification, Evidence
+from miner.classify.classifier import CLASSIFIER_VERSION
+from miner.classify.records import Classification, Evidence
 from miner.history.records import CommitRecord, FileChange, HistoryOptions
 from miner.rules.model import Rules
 

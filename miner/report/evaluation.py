@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from miner.classify.classifier import Classification
     from miner.classify.evaluate import Evaluation
     from miner.classify.evaluate_repos import ByRepo
+    from miner.classify.records import Classification
 
 
 def classification_dict(commit_id: Any, result: Classification) -> dict[str, Any]:

@@ -47,9 +47,12 @@ class Step:
     churn: int | None = None
 
 
+DEFAULT_WINDOW = 10  # SPEC §3: focus = most shares over the previous 10 classified commits
+
+
 @dataclass(frozen=True, slots=True)
 class SequenceOptions:
-    window: int | timedelta = 10
+    window: int | timedelta = DEFAULT_WINDOW
     revisits: RevisitMode = "all"
 
 
