@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from cli_run import Run
 
+from miner.git import READING_CONFIG, SAFE_CONFIG
 from miner.history.repository import MISSING_OBJECTS, PARTIAL_CLONE, open_repository
 from miner.pipeline.run import analyze
 from miner.report.json import render
@@ -672,3 +674,37 @@ def test_item10_notes_fetched_into_a_partial_clone_without_their_blobs(
     assert err.count("\n") == 1
     assert run("analyze", clone, "--ignore-notes")[0] == 0
     assert packs(clone) == before
+
+
+def test_one_runner_every_git_process_gets_the_safe_configuration(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a `git` first on PATH logs the configuration each process was started with;
+    every command, both backends and a URL clone start git only through the one runner."""
+    project = small_project(tmp_path / "project")
+    real_git = shutil.which("git")
+    assert real_git is not None
+    calls = tmp_path / "git-calls.log"
+    wrapper = tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        # GitPython checks the executable with `git version` when imported: no repository read
+        f'#!/bin/sh\n[ "$*" = version ] || echo "${{GIT_CONFIG_COUNT:-none}}" >> "{calls}"\n'
+        f'exec "{real_git}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
+    for argv in (
+        ("analyze", project, "--format", "json"),
+        ("analyze", project, "--backend", "pydriller", "--format", "json"),
+        ("analyze", project.as_uri(), "--format", "json"),
+        ("commits", project, "--format", "jsonl"),
+        ("explain", project, "HEAD"),
+        ("tag", project),
+    ):
+        code, _, err = run(*argv)
+        assert code == 0, err
+    counts = calls.read_text().split()
+    assert len(counts) >= 20
+    # the clone may fetch (SAFE_CONFIG); every reading process is also offline (READING_CONFIG)
+    assert set(counts) <= {str(len(SAFE_CONFIG)), str(len(READING_CONFIG))}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -129,3 +130,24 @@ def test_no_notes_ref(repo: Path) -> None:
 def test_parse_note() -> None:
     assert parse_note("mlops-phase: a, b ,a\nOther: x\n") == ("a", "b")
     assert parse_note("just text\n") == ()
+
+
+def test_tag_and_analyze_use_the_same_rules_on_a_bare_clone(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The repository's committed rules (not the packaged ones) decide both the notes ``tag``
+    writes and the analysis of the same bare clone."""
+    shas = build_history(repo)
+    git(repo, "add", ".miner/phase_rules.yaml")
+    git(repo, "commit", "-q", "-m", "Rules")
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
+    assert main(["tag", str(bare)]) == 0
+    assert main(["analyze", str(bare), "--format", "json"]) == 0
+    analysis = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    own = resolve_rules(None, work_tree=repo)
+    assert own.digest != resolve_rules(None).digest  # the packaged rules would differ
+    assert analysis["options"]["rules"] == ".miner/phase_rules.yaml"
+    assert analysis["options"]["rules_hash"] == own.digest
+    note = git(bare, "notes", f"--ref={NOTES_REF}", "show", shas["serve"])
+    assert note == f"MLOps-Phase: model_deployment\nMLOps-Rules: {own.digest[:16]}\n"

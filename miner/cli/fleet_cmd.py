@@ -22,7 +22,7 @@ EXIT_SOME_FAILED = 2
 
 
 def register(subparsers: Any) -> None:
-    from miner.cli.analyze_cmd import add_analysis_options
+    from miner.cli.options import add_analysis_options
     from miner.report.fleet import FLEET_FORMATS
 
     compare = subparsers.add_parser(
@@ -91,12 +91,12 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, targets: list[str]) -> int:
-    from miner.cli.analyze_cmd import analysis_options
     from miner.cli.console import stdout_console
+    from miner.cli.options import analysis_options
+    from miner.cli.settings import Settings
     from miner.fleet.run import analyze_fleet
     from miner.pipeline.options import AnalysisOptions
     from miner.report.fleet import FLEET_FORMATS, show
-    from miner.settings import Settings
 
     fmt, output = _fleet_output(args)
     if fmt not in FLEET_FORMATS:
@@ -136,7 +136,7 @@ def _exit_code(fleet: Fleet) -> int:
 @contextmanager
 def repository_count(total: int) -> Iterator[Callable[[], None] | None]:
     """A transient bar counting finished repositories on stderr (a terminal, not in CI)."""
-    from miner.cli.analyze_cmd import wants_progress
+    from miner.cli.options import wants_progress
 
     if not wants_progress():
         yield None

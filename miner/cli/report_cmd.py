@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from miner.cli.analyze_cmd import (
+from miner.cli.options import (
     add_analysis_options,
     add_output_options,
     output_targets,

@@ -80,6 +80,8 @@ def _open_pydriller(repo: Repository) -> Any:
         conf = Conf({"path_to_repo": location, "use_mailmap": True})
         reader = Git(location, conf)
         conf.set_value("git", reader)
+        # PyDriller's own mailmap lookup starts git itself, without our configuration
+        conf.set_value("developer_factory", _MailmapThroughRunner(repo))
         # every git process GitPython starts for PyDriller gets our safe configuration
         work_tree = None if repo.work_tree is None else str(repo.work_tree)
         reader.repo.git.update_environment(
@@ -115,3 +117,25 @@ def _pydriller_change(change: Any, *, churn: bool) -> FileChange:
         added=change.added_lines if churn else None,
         deleted=change.deleted_lines if churn else None,
     )
+
+
+class _MailmapThroughRunner:
+    """PyDriller's developer factory, asking ``git check-mailmap`` through the one runner."""
+
+    def __init__(self, repo: Repository) -> None:
+        self._repo = repo
+        self._known: dict[tuple[str | None, str | None], Any] = {}
+
+    def get_developer(self, name: str | None = None, email: str | None = None) -> Any:
+        from pydriller.domain.developer import Developer
+
+        if (name, email) not in self._known:
+            mapped = _run_in(self._repo, "check-mailmap", f"{name} <{email}>")
+            found = mapped.stdout.rstrip("\n") if mapped.returncode == 0 else ""
+            canonical_name, _, canonical_email = found.rpartition("<")
+            self._known[name, email] = (
+                Developer(canonical_name.removesuffix(" "), canonical_email.removesuffix(">"))
+                if found
+                else Developer(name, email)
+            )
+        return self._known[name, email]

@@ -53,7 +53,7 @@ class AnalysisOptions:
     # How the history is read (miner.history.log.BACKENDS); the same commits either way, so
     # option_values() leaves it out of the JSON options too.
     backend: str = "git"
-    # Where settings came from (``miner.settings``): shown in the report header; the values
+    # Where settings came from (``miner.cli.settings``): shown in the report header; the values
     # themselves are in the fields above.
     settings: str | None = None
     # Classify by trailers and rules only: phases stored as git notes by `miner tag` (which

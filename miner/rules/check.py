@@ -182,9 +182,9 @@ def _regex_errors(pattern: str) -> list[str]:
         return [f".message: invalid regex {short_text(pattern)}: {error.msg}"]
     if pattern in vetted_patterns():
         return []
-    from miner.rules.regex import check
+    from miner.rules.engine import refusal  # deferred: RE2 loads only when a pattern needs it
 
-    problem = check(pattern)
+    problem = refusal(pattern)
     if problem is not None:
         return [f".message: regex {short_text(pattern)} {problem} (RE2 syntax is required)"]
     return []

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 import re2
 from re2 import _re2
 
-from miner.rules.regex import LinearForm, translate
+from miner.rules.regex import LinearForm, Untranslatable, translate
 
 if TYPE_CHECKING:
     from miner.rules.model import MessageRule
@@ -254,3 +254,15 @@ def matcher_for(rules: Sequence[MessageRule]) -> MessageMatcher:
             _MATCHERS.clear()
         matcher = _MATCHERS[id(rules)] = MessageMatcher(rules)
     return matcher
+
+
+def refusal(pattern: str) -> str | None:
+    """Why RE2 cannot run ``pattern`` (None when it can): the translation or RE2 refuses it."""
+    try:
+        form = translate(pattern, re.IGNORECASE)
+        compile_form(form)
+    except Untranslatable as error:
+        return str(error)
+    except EngineError as error:
+        return f"RE2 refuses it: {error}"
+    return None

@@ -18,7 +18,6 @@ it.
 
 from __future__ import annotations
 
-import re
 import re._constants as sre
 import re._parser as sre_parse
 from dataclasses import dataclass
@@ -275,17 +274,3 @@ def _at(where: Any, flags: int) -> str:
     if where is sre.AT_NON_BOUNDARY:
         return "\\B"
     raise Untranslatable(f"uses an unsupported anchor ({where})")
-
-
-def check(pattern: str) -> str | None:
-    """Why RE2 cannot run ``pattern`` (None when it can): the translation or RE2 refuses it."""
-    from miner.rules import engine as message_engine
-
-    try:
-        form = translate(pattern, re.IGNORECASE)
-        message_engine.compile_form(form)
-    except Untranslatable as error:
-        return str(error)
-    except message_engine.EngineError as error:
-        return f"RE2 refuses it: {error}"
-    return None
