@@ -26,7 +26,7 @@ demo: $(STAMP)
 test: lint browser
 	$(BIN)/python -m pytest
 
-# The browser tests (tests/test_html_browser.py) drive Debian's chromium, installed here when it
+# The browser tests (tests/report/test_html_browser.py) drive Debian's chromium, installed here when it
 # is missing and we are root; elsewhere they skip and say why. No downloaded browser builds.
 browser:
 	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \

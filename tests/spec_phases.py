@@ -1,5 +1,5 @@
 """The nine phase ids of SPEC §1 in canonical order, written out once for the tests (the
-default rules must agree with it: tests/test_rules.py checks)."""
+default rules must agree with it: tests/rules/test_rules.py checks)."""
 
 PHASES = (
     "problem_definition",

@@ -35,7 +35,7 @@ def iter_commits_pydriller(repo: Repository, options: HistoryOptions) -> Iterato
 
     The same ``git rev-list`` chooses and orders the commits; PyDriller (with ``use_mailmap``)
     then reads each one, running git several times per commit. Its records differ from the git
-    backend's in ways PyDriller decides (each asserted in ``tests/test_backends.py``):
+    backend's in ways PyDriller decides (each asserted in ``tests/history/test_backends.py``):
 
     - merges carry no files, also in mainline mode (PyDriller never diffs a merge);
     - messages lose all surrounding whitespace (``Commit.msg`` is stripped);

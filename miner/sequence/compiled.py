@@ -6,7 +6,7 @@ steps, 999 sequences) that is most of a minute. Here the same loops are compiled
 surrogates' kind lookup (one pass instead of five numpy temporaries). Importing numba and
 loading the cached machine code costs ~0.7 s, more than the numpy loop on a small history, so
 the callers use these only above a measured size (docs/method.md §7); both paths give the same
-numbers (tests/test_kernels.py).
+numbers (tests/sequence/test_kernels.py).
 
 Only the loops are here: every random number is still drawn by numpy, in the same order and
 the same calls, so the results are those of the numpy versions.

@@ -8,7 +8,7 @@ n x sequences; but each iteration pays ~20 numpy calls, so on a long history (gi
 steps, 14 batches) it takes most of a minute. Above :data:`COMPILED_FROM` loop iterations the
 same scan runs compiled (:mod:`miner.sequence.compiled`, numba), whose import and cached machine
 code cost ~0.7 s once: more than the numpy scan on a small history. Table and command in
-docs/method.md §7; both give the same counts (tests/test_kernels.py).
+docs/method.md §7; both give the same counts (tests/sequence/test_kernels.py).
 
 The rules are those of :func:`miner.sequence.revisits.analyse_sequence` (a Hypothesis test asserts
 the

@@ -4,8 +4,8 @@ Events cluster in focus episodes, so the episodes are the independent units. The
 ratio of sums over episodes; its interval is a delete-one-episode jackknife on the log scale
 with a t quantile on (episodes - 1) degrees of freedom (Efron & Tibshirani 1993, ch. 11;
 Davison & Hinkley 1997, §3.3 for the ratio). With 5-17 episodes the percentile bootstrap
-covered 88-94%; this interval covers 92-97% in the simulations of ``tests/test_stats_calibration``
-and ``docs/method.md``.
+covered 88-94%; this interval covers 92-97% in the simulations of
+``tests/measures/test_stats_calibration`` and ``docs/method.md``.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from miner.sequence.revisits import (
     quantize_shares,
     step_kinds,
 )
-from tests.test_revisits import PHASES, sequences, step
-from tests.test_stats import analysed, revisit_frame
+from tests.measures.test_stats import analysed, revisit_frame
+from tests.sequence.test_revisits import PHASES, sequences, step
 
 
 @settings(max_examples=60, deadline=None)
@@ -134,8 +134,8 @@ PROBE = (
     "import numpy as np\n"
     "from miner.measures.statistics.independence import independence\n"
     "from miner.measures.statistics.structure import structure\n"
-    "from tests.test_revisits import PHASES, step\n"
-    "from tests.test_stats import analysed, revisit_frame\n"
+    "from tests.sequence.test_revisits import PHASES, step\n"
+    "from tests.measures.test_stats import analysed, revisit_frame\n"
     "order = np.random.default_rng(5).integers(0, 4, 400)\n"
     "steps = [step(i, PHASES[k]) for i, k in enumerate(order)]\n"
     "assert structure(steps, analysed(steps, 3), PHASES)['expected'] > 0\n"
@@ -146,7 +146,7 @@ PROBE = (
 
 
 def test_a_small_history_computes_its_statistics_without_numba() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, cwd=root
     )

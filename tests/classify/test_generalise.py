@@ -23,7 +23,7 @@ from miner.history.repository import open_repository
 from miner.pipeline.run import analyze
 from miner.rules.load import load_rules
 
-GOLD = Path(__file__).resolve().parents[2] / "shared" / "gold"
+GOLD = Path(__file__).resolve().parents[3] / "shared" / "gold"
 
 
 def classify(message: str, *paths: str) -> Classification:

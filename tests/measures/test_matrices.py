@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from miner.measures.matrices import Matrices, build_matrices
 from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
-from tests.test_revisits import PHASES, hand_history, sequences
+from tests.sequence.test_revisits import PHASES, hand_history, sequences
 
 NAN = math.nan
 

@@ -39,7 +39,7 @@ from miner.pipeline.store_codec import (
 from miner.report.json import render
 from miner.rules.resolve import resolve_rules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PHASE_FILES = (
     "src/models/train.py",
     "src/features/clean.py",

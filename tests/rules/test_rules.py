@@ -372,7 +372,7 @@ def test_rules_init_outside_a_repository(
 
 def test_packaged_default_passes_full_validation() -> None:
     # load_rules() skips validation of the packaged file for speed; this keeps that safe.
-    packaged = Path(__file__).resolve().parents[1] / "config" / "phase_rules.yaml"
+    packaged = Path(__file__).resolve().parents[2] / "config" / "phase_rules.yaml"
     assert check_rules_file(packaged) == []
 
 

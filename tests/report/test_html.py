@@ -1,5 +1,5 @@
 """The figures, the palette, the per-period series and the HTML page, without a browser
-(tests/test_html_browser.py opens the pages in chromium)."""
+(tests/report/test_html_browser.py opens the pages in chromium)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from miner.sequence.revisits import (
     Step,
     analyse_sequence,
 )
-from tests.test_revisits import PHASES, T0, hand_history, sequences, step
+from tests.sequence.test_revisits import PHASES, T0, hand_history, sequences, step
 
 
 def revisit_frame(cells: dict[tuple[str, str], int]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from miner.cli import main
 from miner.history.repository import open_repository
 from miner.pipeline.notes import NOTES_REF, parse_note, read_notes, tag_history
 from miner.rules.resolve import resolve_rules
-from tests.test_hook import PINNED, RULES
+from tests.hook.test_hook import PINNED, RULES
 
 
 @pytest.fixture(autouse=True)

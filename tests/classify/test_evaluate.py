@@ -158,7 +158,7 @@ def test_no_rows_gives_undefined_scores(rules: Rules) -> None:
     assert (result.accuracy, result.macro_f1, result.macro_phases) == (None, None, ())
 
 
-DEV = Path(__file__).parents[2] / "shared" / "gold" / "dev.csv"
+DEV = Path(__file__).resolve().parents[3] / "shared" / "gold" / "dev.csv"
 
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"the shared DEV gold set is not at {DEV}")
