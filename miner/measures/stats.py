@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
@@ -104,13 +105,30 @@ def compute_statistics(
     ``structure``, ``trend``, ``persistence`` (fields: ``docs/method.md``). ``resamples``
     Monte-Carlo draws per test (default 999: p >= 0.001), all seeded by ``seed``."""
     backward_only = sequence.options.revisits == "backward"
-    return {
-        "independence": independence(
-            matrices.revisits, backward_only=backward_only, resamples=resamples, seed=seed
-        ),
-        "linearity": linearity(steps, phases, resamples=resamples, seed=seed),
-        "revisit_rate": revisit_rate(sequence, len(steps)),
-        "structure": structure(steps, sequence, phases, resamples=resamples, seed=seed),
-        "trend": trend(steps, sequence),
-        "persistence": persistence(steps, phases),
-    }
+    # The two Monte-Carlo tests take most of the time; each has its own seeded generator and
+    # their loops release the GIL (numpy, numba nogil), so they run beside the others.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        structure_test = pool.submit(
+            structure, steps, sequence, phases, resamples=resamples, seed=seed
+        )
+        independence_test = pool.submit(
+            independence,
+            matrices.revisits,
+            backward_only=backward_only,
+            resamples=resamples,
+            seed=seed,
+        )
+        rest = {
+            "linearity": linearity(steps, phases, resamples=resamples, seed=seed),
+            "revisit_rate": revisit_rate(sequence, len(steps)),
+            "trend": trend(steps, sequence),
+            "persistence": persistence(steps, phases),
+        }
+        return {
+            "independence": independence_test.result(),
+            "linearity": rest["linearity"],
+            "revisit_rate": rest["revisit_rate"],
+            "structure": structure_test.result(),
+            "trend": rest["trend"],
+            "persistence": rest["persistence"],
+        }
