@@ -8,6 +8,11 @@ times ``git commit -m`` with the hook and without it (``core.hooksPath`` pointed
 folder), alternating the two so both see the same machine load. Each commit stages a real
 change first (not timed). Prints the medians and their difference, plus one commit with a cold
 focus cache (after a rebase or the first commit on a fresh clone, the cache is rebuilt once).
+
+The timed processes write and read bytecode under the bench's scratch folder
+(``PYTHONPYCACHEPREFIX``, ``PYTHONDONTWRITEBYTECODE`` unset), and one untimed hooked commit
+fills it first: an installed miner has its ``.pyc`` files, so a hook run must not be charged for
+compiling every module (with ``PYTHONDONTWRITEBYTECODE=1`` each run would recompile them).
 """
 
 from __future__ import annotations
@@ -91,6 +96,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="miner-bench-hook-") as scratch:
         repo, empty_hooks = Path(scratch) / "repo", Path(scratch) / "no-hooks"
         empty_hooks.mkdir()
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(Path(scratch) / "pycache")
+        print(f"bytecode cached in {os.environ['PYTHONPYCACHEPREFIX']} (filled before timing)")
         begin = time.perf_counter()
         build(repo, args.commits)
         print(f"built {args.commits} commits in {time.perf_counter() - begin:.1f} s")
@@ -101,6 +109,7 @@ def main() -> int:
             f"install primed the focus cache from {primed} commits in "
             f"{time.perf_counter() - begin:.2f} s"
         )
+        timed_commit(repo, -1, hooked=True, empty_hooks=empty_hooks)  # fills the bytecode cache
         with_hook: list[float] = []
         without: list[float] = []
         for n in range(args.runs):
@@ -125,7 +134,7 @@ def main() -> int:
     median_without = statistics.median(without) * 1000
     print(f"git commit without hook: median {median_without:.1f} ms over {len(without)} runs")
     print(f"git commit with hook:    median {median_with:.1f} ms over {len(with_hook)} runs")
-    print(f"added by the hook:       {median_with - median_without:.1f} ms (budget 150 ms)")
+    print(f"added by the hook:       {median_with - median_without:.1f} ms (budget 100 ms)")
     print(f"with a cold focus cache: {cold * 1000:.0f} ms (once, rebuilt from all history)")
     print(f"last hooked message ends with: {tail}")
     return 0
