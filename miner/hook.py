@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from miner.classify.trailers import PHASE_TRAILER, REVISIT_TRAILER
 from miner.errors import GateFailed, MinerError, RepositoryError, UsageError
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
@@ -48,8 +49,6 @@ if TYPE_CHECKING:  # imported when used: a broken module must not block a commit
     from miner.history.log import FileChange
     from miner.rules.model import Rules
 
-PHASE_TRAILER = "MLOps-Phase"
-REVISIT_TRAILER = "MLOps-Revisit"
 # ``MLOps-Phase: none`` says "this commit belongs to no phase" (a typo fix, a version bump);
 # --strict accepts it and its aliases (any case).
 NO_PHASE = "none"

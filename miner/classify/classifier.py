@@ -24,14 +24,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from miner.classify.ties import TIE_KIND, TIE_RULE, settle
-from miner.classify.trailers import Trailers, split_message, trailer_values
+from miner.classify.trailers import (
+    PHASE_TRAILER,
+    REASON_TRAILER,
+    Trailers,
+    split_message,
+    trailer_values,
+)
 from miner.classify.zones import split_zones
 from miner.history.log import CommitRecord, FileChange
 from miner.rules.engine import matcher_for
 from miner.rules.model import MessageRule, PathRule, Rules
 
-PHASE_TRAILER = "MLOps-Phase"
-REASON_TRAILER = "MLOps-Reason"
 # Rules look at this much of a message: enough for any real message, and a bound on regex cost.
 MAX_MESSAGE_CHARS = 8192
 # Memo caches are cleared when they reach this size, so memory stays bounded on huge histories.

@@ -12,6 +12,13 @@ from __future__ import annotations
 
 import re
 
+# The trailers miner reads and writes: the phases of a commit (the author's word, or the commit
+# hook's), the reasons for a revisit, and the revisit the hook saw. Also the key of the phase line
+# in the git notes ``miner tag`` writes.
+PHASE_TRAILER = "MLOps-Phase"
+REASON_TRAILER = "MLOps-Reason"
+REVISIT_TRAILER = "MLOps-Revisit"
+
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
 _GIT_GENERATED = ("signed-off-by:", "(cherry picked from commit ")
 

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from miner import hook
+from miner.classify.trailers import PHASE_TRAILER, REVISIT_TRAILER
 
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
         "hook",
         help="a git hook that tags each new commit with its phase",
-        description="Install, remove or run the git hook that adds an MLOps-Phase trailer "
-        "(and MLOps-Revisit when the commit revisits an earlier phase) to each new commit.",
+        description=f"Install, remove or run the git hook that adds an {PHASE_TRAILER} trailer "
+        f"(and {REVISIT_TRAILER} when the commit revisits an earlier phase) to each new commit.",
     )
     actions = group.add_subparsers(dest="hook_command", metavar="ACTION", required=True)
 
@@ -36,9 +37,9 @@ def register(subparsers: Any) -> None:
     install.add_argument(
         "--strict",
         action="store_true",
-        help="the commit-msg stage rejects messages without a valid MLOps-Phase trailer "
+        help=f"the commit-msg stage rejects messages without a valid {PHASE_TRAILER} trailer "
         "instead of tagging them, and says which trailer the rules would add; "
-        "'MLOps-Phase: none' (aliases n/a and -, any case) marks a commit with no phase",
+        f"'{PHASE_TRAILER}: none' (aliases n/a and -, any case) marks a commit with no phase",
     )
     install.add_argument(
         "--force",

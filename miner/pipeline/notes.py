@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from miner.classify.classifier import Classifier
+from miner.classify.trailers import PHASE_TRAILER
 from miner.errors import RepositoryError
 from miner.git import git_environment, run_git
 from miner.history.log import HistoryOptions, iter_commits, with_exact_renames_if_needed
@@ -31,7 +32,6 @@ from miner.history.repository import Repository
 from miner.rules.model import Rules
 
 NOTES_REF = "refs/notes/mlops"
-PHASE_KEY = "MLOps-Phase"
 RULES_KEY = "MLOps-Rules"
 _IDENTITY_VARIABLES = (
     "GIT_COMMITTER_NAME",
@@ -60,14 +60,14 @@ class TagSummary:
 
 
 def note_text(labels: tuple[str, ...], rules_digest: str) -> str:
-    return f"{PHASE_KEY}: {', '.join(labels)}\n{RULES_KEY}: {rules_digest[:16]}\n"
+    return f"{PHASE_TRAILER}: {', '.join(labels)}\n{RULES_KEY}: {rules_digest[:16]}\n"
 
 
 def parse_note(text: str) -> tuple[str, ...]:
     """The phases a note names (primary first); () when it names none."""
     for line in text.splitlines():
         key, separator, value = line.partition(":")
-        if separator and key.strip().lower() == PHASE_KEY.lower():
+        if separator and key.strip().lower() == PHASE_TRAILER.lower():
             return tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
     return ()
 
