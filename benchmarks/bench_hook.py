@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from miner import hook  # noqa: E402
+from miner.hook.install import install  # noqa: E402
+from miner.hook.state import prime_state  # noqa: E402
 
 PATHS = (
     ("data/raw/download.py", "Download the raw data"),
@@ -102,9 +103,9 @@ def main() -> int:
         begin = time.perf_counter()
         build(repo, args.commits)
         print(f"built {args.commits} commits in {time.perf_counter() - begin:.1f} s")
-        hook.install(repo, python=sys.executable)
+        install(repo, python=sys.executable)
         begin = time.perf_counter()
-        primed = hook.prime_state(repo)
+        primed = prime_state(repo)
         print(
             f"install primed the focus cache from {primed} commits in "
             f"{time.perf_counter() - begin:.2f} s"

@@ -14,10 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec_phases import PHASES
 
-from miner import hook
+import miner
 from miner.errors import UsageError
+from miner.hook.install import install, is_miner_hook, uninstall
+from miner.hook.message import add_trailers, only_gains_lines
+from miner.hook.run import main
+from miner.hook.state import FOCUS_WINDOW, FORMS_FILE, FocusTracker, prime_state
 from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
 
+PROJECT = Path(miner.__file__).resolve().parent.parent  # the checkout holding the package
 # Small, stable rules so these tests do not move when the default rules are tuned.
 RULES = f"""version: 1
 phases: [{", ".join(PHASES)}]
@@ -99,7 +104,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hooked(repo: Path) -> Path:
-    hook.install(repo, python=sys.executable)
+    install(repo, python=sys.executable)
     return repo
 
 
@@ -119,7 +124,7 @@ def test_hook_keeps_the_rules_regex_forms_between_commits(
 
     (hooked / ".miner" / "phase_rules.yaml").unlink()  # the packaged rules: 25 message patterns
     commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train a model")
-    kept = hooked / ".git" / "miner" / hook.FORMS_FILE
+    kept = hooked / ".git" / "miner" / FORMS_FILE
     document = json.loads(kept.read_text(encoding="utf-8"))  # written by the commit's hook
     assert document["translator"] == linear_regex.TRANSLATOR_VERSION
     assert len(document["forms"]) >= 20
@@ -131,15 +136,15 @@ def test_hook_keeps_the_rules_regex_forms_between_commits(
     monkeypatch.setattr(linear_regex, "_translate", no_translation)
     rules_load._default_rules.cache_clear()  # as in a new process: the rules are compiled again
     try:
-        assert hook.prime_state(hooked) >= 0  # every form comes from the file
+        assert prime_state(hooked) >= 0  # every form comes from the file
     finally:
         rules_load._default_rules.cache_clear()
 
 
 def test_install_twice_is_harmless(repo: Path) -> None:
-    hook.install(repo, python=sys.executable)
+    install(repo, python=sys.executable)
     first = (repo / ".git/hooks/prepare-commit-msg").read_bytes()
-    hook.install(repo, python=sys.executable)
+    install(repo, python=sys.executable)
     assert (repo / ".git/hooks/prepare-commit-msg").read_bytes() == first
     assert not (repo / ".git/hooks/prepare-commit-msg.legacy").exists()
     commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
@@ -156,13 +161,13 @@ def user_hook(repo: Path, stage: str, body: str) -> Path:
 def test_existing_hook_is_chained_and_restored(repo: Path) -> None:
     original = user_hook(repo, "prepare-commit-msg", 'echo "$2" >> "$(dirname "$0")/../../ran"')
     before = original.read_bytes()
-    lines = hook.install(repo, python=sys.executable)
+    lines = install(repo, python=sys.executable)
     assert "chaining the existing hook" in lines[0]
     commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
     assert (repo / "ran").read_text() == "message\n"
     assert message(repo).endswith("MLOps-Phase: model_development")
 
-    hook.uninstall(repo)
+    uninstall(repo)
     assert original.read_bytes() == before
     assert not (repo / ".git/hooks/prepare-commit-msg.legacy").exists()
     assert not (repo / ".git/hooks/commit-msg").exists()
@@ -170,7 +175,7 @@ def test_existing_hook_is_chained_and_restored(repo: Path) -> None:
 
 def test_chained_hook_failure_blocks_as_before(repo: Path) -> None:
     user_hook(repo, "prepare-commit-msg", "echo no >&2; exit 3")
-    hook.install(repo, python=sys.executable)
+    install(repo, python=sys.executable)
     result = commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train", check=False)
     assert result.returncode != 0
     assert git(repo, "rev-list", "--all") == ""
@@ -180,17 +185,17 @@ def test_foreign_hook_with_taken_legacy_needs_force(repo: Path) -> None:
     user_hook(repo, "commit-msg", "exit 0")
     user_hook(repo, "commit-msg.legacy", "exit 0")
     with pytest.raises(UsageError, match=r"commit-msg\.legacy already exists"):
-        hook.install(repo, stages=("commit-msg",), python=sys.executable)
-    hook.install(repo, stages=("commit-msg",), force=True, python=sys.executable)
+        install(repo, stages=("commit-msg",), python=sys.executable)
+    install(repo, stages=("commit-msg",), force=True, python=sys.executable)
     hooks = repo / ".git" / "hooks"
     assert (hooks / "commit-msg.legacy.1").read_text() == "#!/bin/sh\nexit 0\n"
-    assert hook.is_miner_hook(hooks / "commit-msg")
+    assert is_miner_hook(hooks / "commit-msg")
 
 
 def test_core_hooks_path_is_honoured(repo: Path) -> None:
     git(repo, "config", "core.hooksPath", ".githooks")
-    hook.install(repo, python=sys.executable)
-    assert hook.is_miner_hook(repo / ".githooks" / "prepare-commit-msg")
+    install(repo, python=sys.executable)
+    assert is_miner_hook(repo / ".githooks" / "prepare-commit-msg")
     assert not (repo / ".git" / "hooks" / "prepare-commit-msg").exists()
     commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
     assert message(repo).endswith("MLOps-Phase: model_development")
@@ -218,7 +223,7 @@ def test_amend_does_not_duplicate(hooked: Path) -> None:
 
 def test_amend_tags_an_untagged_commit_with_its_whole_change(repo: Path) -> None:
     commit(repo, {"data/raw.csv": "a\n"}, "-m", "Add data")
-    hook.install(repo, python=sys.executable)
+    install(repo, python=sys.executable)
     commit(repo, {"notes.txt": "x\n"}, "--amend", "--no-edit")
     assert message(repo) == "Add data\n\nMLOps-Phase: data_preparation"
 
@@ -365,7 +370,7 @@ def test_untouched_template_still_aborts(hooked: Path) -> None:
 
 
 def test_strict_rejects_a_message_without_phase(repo: Path) -> None:
-    hook.install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
+    install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
     result = commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model", check=False)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -381,14 +386,14 @@ def test_strict_rejects_a_message_without_phase(repo: Path) -> None:
 
 
 def test_strict_accepts_phase_none_and_its_aliases(repo: Path) -> None:
-    hook.install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
+    install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
     for n, alias in enumerate(("none", "None", "n/a", "-")):
         result = commit(repo, {f"README{n}.md": "x\n"}, "-m", f"Fix a typo\n\nMLOps-Phase: {alias}")
         assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_strict_names_no_rule_when_none_would_match(repo: Path) -> None:
-    hook.install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
+    install(repo, stages=("commit-msg",), strict=True, python=sys.executable)
     result = commit(repo, {"notes.txt": "x\n"}, "-m", "Update notes", check=False)
     assert result.returncode == 1
     assert result.stderr.rstrip().endswith(
@@ -404,7 +409,7 @@ def test_the_hook_says_what_it_added_in_one_stderr_line(hooked: Path) -> None:
 
 
 def test_strict_with_tagging_stage_accepts_tagged_commits(repo: Path) -> None:
-    hook.install(repo, strict=True, python=sys.executable)
+    install(repo, strict=True, python=sys.executable)
     commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train a model")
     assert message(repo).endswith("MLOps-Phase: model_development")
 
@@ -430,7 +435,7 @@ def test_broken_rules_fail_open_with_the_message_byte_identical(hooked: Path) ->
 
 
 def test_missing_interpreter_fails_open(repo: Path, tmp_path: Path) -> None:
-    hook.install(repo, python=str(tmp_path / "gone" / "python"))
+    install(repo, python=str(tmp_path / "gone" / "python"))
     result = commit(repo, {"models/train.py": "fit()\n"}, "-m", "Train", check=False)
     assert result.returncode == 0
     assert "miner: warning: hook skipped" in result.stderr
@@ -442,7 +447,7 @@ def test_not_a_repository_fails_open(tmp_path: Path, capsys: pytest.CaptureFixtu
     outside = tmp_path / "outside"
     outside.mkdir()
     os.chdir(outside)
-    assert hook.main(["prepare-commit-msg", str(msgfile)]) == 0
+    assert main(["prepare-commit-msg", str(msgfile)]) == 0
     assert capsys.readouterr().err.startswith("miner: warning: hook skipped (RepositoryError)")
     assert msgfile.read_bytes() == b"Train\n"
 
@@ -463,7 +468,7 @@ MESSAGES = [
 @pytest.mark.parametrize("text", MESSAGES)
 def test_add_trailers_matches_git(text: str, tmp_path: Path) -> None:
     trailers = ["MLOps-Phase: model_development", "MLOps-Revisit: a -> b"]
-    ours = hook.add_trailers(text, trailers)
+    ours = add_trailers(text, trailers)
     args = [arg for line in trailers for arg in ("--trailer", line)]
     theirs = subprocess.run(
         ["git", "interpret-trailers", "--no-divider", *args],
@@ -474,19 +479,19 @@ def test_add_trailers_matches_git(text: str, tmp_path: Path) -> None:
         cwd=tmp_path,
     ).stdout
     assert ours == theirs
-    assert hook.only_gains_lines(text, ours)
+    assert only_gains_lines(text, ours)
 
 
 def test_add_trailers_keeps_a_one_line_subject_apart() -> None:
     # git would glue the trailer to a subject without newline; the subject is never a trailer.
-    assert hook.add_trailers("Subject", ["MLOps-Phase: x"]) == "Subject\n\nMLOps-Phase: x\n"
+    assert add_trailers("Subject", ["MLOps-Phase: x"]) == "Subject\n\nMLOps-Phase: x\n"
 
 
 def test_only_gains_lines_rejects_a_loss() -> None:
-    assert not hook.only_gains_lines("a\nb\n", "a\nMLOps-Phase: x\n")
+    assert not only_gains_lines("a\nb\n", "a\nMLOps-Phase: x\n")
 
 
-# -- the incremental focus agrees with miner.sequence.revisits ---------------------------------------------
+# -- the incremental focus agrees with miner.sequence.revisits ----------------------------------
 
 share_maps = st.dictionaries(
     st.sampled_from(PHASES[:5]), st.integers(1, 3), min_size=1, max_size=3
@@ -508,11 +513,11 @@ def test_focus_tracker_matches_analyse_sequence(shares: list[dict[str, float]]) 
         )
         for i, s in enumerate(shares)
     ]
-    expected = analyse_sequence(steps, PHASES, SequenceOptions(window=hook.FOCUS_WINDOW))
-    tracker = hook.FocusTracker(PHASES)
+    expected = analyse_sequence(steps, PHASES, SequenceOptions(window=FOCUS_WINDOW))
+    tracker = FocusTracker(PHASES)
     got: list[tuple[str, str | None]] = []
     for step in steps:
-        restored = hook.FocusTracker.from_json(tracker.to_json())  # survives the cache file
+        restored = FocusTracker.from_json(tracker.to_json())  # survives the cache file
         assert restored.peek(step.primary) == tracker.peek(step.primary)
         got.append(tracker.push(step.primary, step.shares))
     assert got == list(zip(expected.focus, expected.events, strict=True))
@@ -548,15 +553,13 @@ def test_hook_path_imports_nothing_heavy(hooked: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(Path(hook.__file__).parent.parent)},
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
     )
     assert msgfile.read_text() == "Tune\n\nMLOps-Phase: model_development\n"
     assert out.stdout.strip() == "[]"
 
 
 # -- the pre-commit framework ---------------------------------------------------------------------
-
-PROJECT = Path(hook.__file__).resolve().parent.parent
 
 
 def pre_commit(
@@ -635,7 +638,7 @@ def test_path_votes_are_remembered_and_a_bad_cache_is_ignored(hooked: Path) -> N
 def test_the_staged_diff_decides_when_message_and_paths_do_not(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "plain")
     (repo / ".miner" / "phase_rules.yaml").unlink()  # the packaged rules and content rules
-    hook.install(repo, python=sys.executable)
+    install(repo, python=sys.executable)
     commit(repo, {"src/thing.py": "import torch\n\nnet = torch.nn.Linear(2, 1)\n"}, "-m", "wip")
     assert message(repo) == "wip\n\nMLOps-Phase: model_development"
     commit(repo, {"src/other.py": "x = 1\n"}, "-m", "wip again")
