@@ -19,7 +19,8 @@ from miner.errors import UsageError
 from miner.hook.install import install, is_miner_hook, uninstall
 from miner.hook.message import add_trailers, only_gains_lines
 from miner.hook.run import main
-from miner.hook.state import FOCUS_WINDOW, FORMS_FILE, FocusTracker, prime_state
+from miner.hook.state import FORMS_FILE, RecentFocus, prime_state
+from miner.sequence.focus import DEFAULT_WINDOW
 from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
 
 PROJECT = Path(miner.__file__).resolve().parent.parent  # the checkout holding the package
@@ -513,11 +514,11 @@ def test_focus_tracker_matches_analyse_sequence(shares: list[dict[str, float]]) 
         )
         for i, s in enumerate(shares)
     ]
-    expected = analyse_sequence(steps, PHASES, SequenceOptions(window=FOCUS_WINDOW))
-    tracker = FocusTracker(PHASES)
+    expected = analyse_sequence(steps, PHASES, SequenceOptions(window=DEFAULT_WINDOW))
+    tracker = RecentFocus.start(PHASES)
     got: list[tuple[str, str | None]] = []
     for step in steps:
-        restored = FocusTracker.from_json(tracker.to_json())  # survives the cache file
+        restored = RecentFocus.from_json(tracker.to_json())  # survives the cache file
         assert restored.peek(step.primary) == tracker.peek(step.primary)
         got.append(tracker.push(step.primary, step.shares))
     assert got == list(zip(expected.focus, expected.events, strict=True))

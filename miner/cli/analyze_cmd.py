@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from miner.sequence.focus import DEFAULT_WINDOW
+
 if TYPE_CHECKING:
     from miner.pipeline.analysis import Analysis
     from miner.report.output import FormatKind, Target
@@ -145,8 +147,8 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, many: bool = False)
     parser.add_argument(
         "--window",
         metavar="N|SPAN",
-        help="focus window: previous N classified commits or a span (14d, 2w); default 10, "
-        "at most 1,000,000 commits or 36,525 days",
+        help="focus window: previous N classified commits or a span (14d, 2w); "
+        f"default {DEFAULT_WINDOW}, at most 1,000,000 commits or 36,525 days",
     )
     parser.add_argument(
         "--revisits",

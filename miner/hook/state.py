@@ -9,107 +9,124 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from miner.hook.context import HookContext, is_ancestor, locate
 from miner.hook.message import write_atomically
+from miner.sequence.focus import (
+    ADVANCE,
+    DEFAULT_WINDOW,
+    QUANTUM,
+    REVISIT,
+    CountWindow,
+    FocusTracker,
+    quantize,
+)
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
     from miner.classify.classifier import Classification, Classifier
     from miner.rules.model import Rules
 
-STATE_VERSION = 1
+# 2: the focus rule of miner.sequence.focus (sums rounded to 2**-30, not 1e-9); a state file of
+# another version is rebuilt, never read.
+STATE_VERSION = 2
 MAX_KNOWN_PATHS = 5_000
 PATHS_FILE = "hook-paths.json"  # beside the state file
 FORMS_FILE = "hook-forms.json"  # the message patterns' RE2 forms, beside it too
-FOCUS_WINDOW = 10  # SPEC §3 default window (commits)
-
-# SPEC §3 sums shares exactly: miner.revisits quantises them to 2**-40 and compares sums rounded
-# to 1e-9. The tracker below must use the very same arithmetic to agree with it.
-_QUANTUM = float(2**40)
-_DECIMALS_SCALE = 1e9 / _QUANTUM
+_EVENTS = (None, ADVANCE, REVISIT)
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
-# -- focus of recent history (SPEC §3, incrementally) ---------------------------------------------
+# -- focus of recent history (SPEC §3, one commit at a time) --------------------------------------
 
 
 @dataclass(slots=True)
-class FocusTracker:
-    """SPEC §3 focus and departure kind, one commit at a time, in O(window) per commit.
-
-    Mirrors :func:`miner.sequence.revisits.analyse_sequence` with a count window (a property test
-    checks
-    they agree on every prefix); keeps only what the next step needs, so the hook can store it.
-    """
+class RecentFocus:
+    """The focus of the last classified commits, by phase name: a
+    :class:`~miner.sequence.focus.FocusTracker` over a count window of the SPEC's default size,
+    which is what the hook keeps between commits (``to_json``), so tagging a commit costs
+    O(phases), not a pass over history. A property test checks it agrees with
+    :func:`miner.sequence.revisits.analyse_sequence` on every prefix."""
 
     phases: tuple[str, ...]
-    window: int = FOCUS_WINDOW
-    recent: deque[tuple[int, ...]] = field(default_factory=deque)
-    focus: int | None = None
-    seen: set[int] = field(default_factory=set)
-    previous: tuple[int, int, str | None] | None = None  # (focus, target, event) of a departure
+    window: CountWindow
+    tracker: FocusTracker = field(default_factory=FocusTracker)
+
+    @classmethod
+    def start(cls, phases: Sequence[str], window: int = DEFAULT_WINDOW) -> RecentFocus:
+        return cls(tuple(phases), CountWindow(len(phases), window))
 
     def peek(self, primary: str) -> tuple[str, str | None]:
         """The focus and event (``advance``, ``revisit`` or None) a commit with this primary
         phase would get next."""
         p = self.phases.index(primary)
-        f = self._next_focus(p)
-        return self.phases[f], self._event(p, f)
+        focus = self.tracker.next_focus(p, self.window.keys())
+        return self.phases[focus], self.tracker.event(p, focus)[0]
 
     def push(self, primary: str, shares: Mapping[str, float]) -> tuple[str, str | None]:
         """Add a classified commit; returns its focus and event."""
-        p = self.phases.index(primary)
-        f = self._next_focus(p)
-        event = self._event(p, f)
-        self.previous = None if p == f else (f, p, event)
-        self.focus = f
-        self.seen.add(p)
-        self.recent.append(tuple(round(shares.get(phase, 0.0) * _QUANTUM) for phase in self.phases))
-        while len(self.recent) > self.window:
-            self.recent.popleft()
-        return self.phases[f], event
-
-    def _next_focus(self, p: int) -> int:
-        if self.focus is None:
-            return p
-        keys = [round(sum(column) * _DECIMALS_SCALE) for column in zip(*self.recent, strict=True)]
-        top = max(keys)
-        return self.focus if keys[self.focus] == top else keys.index(top)
-
-    def _event(self, p: int, f: int) -> str | None:
-        if p == f:
-            return None
-        if self.previous is not None and self.previous[:2] == (f, p):
-            return self.previous[2]
-        return "revisit" if p in self.seen else "advance"
+        focus, event, _ = self.tracker.step(self.phases.index(primary), self.window.keys())
+        self.window.add([quantize(shares.get(phase, 0.0)) for phase in self.phases])
+        return self.phases[focus], event
 
     def to_json(self) -> dict[str, Any]:
+        previous = self.tracker.previous
         return {
             "phases": list(self.phases),
-            "window": self.window,
-            "recent": [list(row) for row in self.recent],
-            "focus": self.focus,
-            "seen": sorted(self.seen),
-            "previous": None if self.previous is None else list(self.previous),
+            "window": self.window.size,
+            "recent": [list(row) for row in self.window.rows],
+            "focus": self.tracker.focus,
+            "seen": sorted(self.tracker.seen),
+            "previous": None if previous is None else list(previous),
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FocusTracker:
-        previous = data["previous"]
-        return cls(
-            phases=tuple(data["phases"]),
-            window=int(data["window"]),
-            recent=deque(tuple(int(x) for x in row) for row in data["recent"]),
-            focus=data["focus"],
-            seen={int(x) for x in data["seen"]},
+    def from_json(cls, data: Mapping[str, Any]) -> RecentFocus:
+        """What ``to_json`` wrote; ValueError, KeyError or TypeError when it is not that."""
+        phases = tuple(_text(phase) for phase in data["phases"])
+        rows: deque[Sequence[int]] = deque([_quanta(x) for x in row] for row in data["recent"])
+        focus, previous = data["focus"], data["previous"]
+        if previous is not None and (len(previous) != 3 or previous[2] not in _EVENTS):
+            raise ValueError("not a departure")
+        tracker = FocusTracker(
+            focus=None if focus is None else _index(focus, phases),
+            seen={_index(x, phases) for x in data["seen"]},
             previous=None
             if previous is None
-            else (int(previous[0]), int(previous[1]), previous[2]),
+            else (_index(previous[0], phases), _index(previous[1], phases), previous[2]),
         )
+        return cls(phases, CountWindow(len(phases), _integer(data["window"]), rows), tracker)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _integer(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _quanta(value: object) -> int:
+    quanta = _integer(value)
+    if not 0 <= quanta <= QUANTUM:
+        raise ValueError(f"share {quanta} out of range")
+    return quanta
+
+
+def _index(value: object, phases: Sequence[str]) -> int:
+    index = _integer(value)
+    if not 0 <= index < len(phases):
+        raise ValueError(f"phase index {index} out of range")
+    return index
 
 
 # -- the cached focus state -----------------------------------------------------------------------
@@ -117,18 +134,18 @@ class FocusTracker:
 
 def tracker_at(
     context: HookContext, tip: str | None, rules: Rules, classifier: Classifier
-) -> FocusTracker:
+) -> RecentFocus:
     """The focus state after ``tip``: from the cache when it is at ``tip`` or an ancestor of it
     (then only the new commits are classified), else rebuilt from the whole history."""
     if tip is None:
-        return FocusTracker(rules.phases)
+        return RecentFocus.start(rules.phases)
     cached = _load_state(context.state_file, rules)
     if cached is not None and cached[0] == tip:
         return cached[1]
     if cached is not None and is_ancestor(context, cached[0], tip):
         tracker, revision = cached[1], f"{cached[0]}..{tip}"
     else:
-        tracker, revision = FocusTracker(rules.phases), tip
+        tracker, revision = RecentFocus.start(rules.phases), tip
     _feed(tracker, _classified(context, revision, classifier))
     _save_state(context.state_file, rules, tip, tracker)
     return tracker
@@ -143,7 +160,7 @@ def prime_state(repository: Path) -> int:
     if context.head is None:
         return 0
     rules = load_rules(context)
-    tracker = FocusTracker(rules.phases)
+    tracker = RecentFocus.start(rules.phases)
     classifier = Classifier(rules)
     count = _feed(tracker, _classified(context, context.head, classifier))
     _save_state(context.state_file, rules, context.head, tracker)
@@ -151,7 +168,7 @@ def prime_state(repository: Path) -> int:
     return count
 
 
-def _feed(tracker: FocusTracker, classified: Iterable[Classification]) -> int:
+def _feed(tracker: RecentFocus, classified: Iterable[Classification]) -> int:
     count = 0
     for classification in classified:
         if classification.primary is not None:
@@ -175,21 +192,22 @@ def _classified(
             yield classifier.classify(commit.message, commit.files)
 
 
-def _load_state(path: Path, rules: Rules) -> tuple[str, FocusTracker] | None:
+def _load_state(path: Path, rules: Rules) -> tuple[str, RecentFocus] | None:
     """The cached (tip, tracker), or None when missing, unreadable or made for other rules."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != STATE_VERSION or data.get("rules") != rules.digest:
             return None
-        tracker = FocusTracker.from_json(data["state"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        tip = _text(data["tip"])
+        focus = RecentFocus.from_json(data["state"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
-    if tracker.phases != rules.phases or tracker.window != FOCUS_WINDOW:
+    if not _SHA.fullmatch(tip) or focus.phases != rules.phases:
         return None
-    return str(data["tip"]), tracker
+    return (tip, focus) if focus.window.size == DEFAULT_WINDOW else None
 
 
-def _save_state(path: Path, rules: Rules, tip: str, tracker: FocusTracker) -> None:
+def _save_state(path: Path, rules: Rules, tip: str, tracker: RecentFocus) -> None:
     data = {"version": STATE_VERSION, "rules": rules.digest, "tip": tip, "state": tracker.to_json()}
     _write_cache(path, data)
 

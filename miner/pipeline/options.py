@@ -14,6 +14,7 @@ from miner.history.log import (
     HistoryOptions,
 )
 from miner.numbers import is_integer
+from miner.sequence.focus import DEFAULT_WINDOW
 from miner.sequence.revisits import SequenceOptions
 
 if TYPE_CHECKING:  # pandas, scipy and numba are imported where a table or statistic is built
@@ -38,7 +39,7 @@ class AnalysisOptions:
     since: str | None = None
     until: str | None = None
     first_parent: bool = False
-    window: int | timedelta = 10
+    window: int | timedelta = DEFAULT_WINDOW
     revisits: Literal["all", "backward"] = "all"
     min_share: float | None = None
     include: tuple[str, ...] = ()
