@@ -98,6 +98,26 @@ def git_environment(
     return env
 
 
+def hook_git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a git process started *by a hook* of the repository being committed
+    to: the inherited variables are kept, since git set them for the hook (``GIT_INDEX_FILE``
+    of ``commit -a`` is what will be committed, ``GIT_DIR`` where) and the user's own ``git -c``
+    options travel in them; :data:`READING_CONFIG` is forced as in :func:`git_environment`,
+    appended after any ``GIT_CONFIG_KEY_<n>`` entries ``base`` (default: ours) carries, so that
+    nothing the repository configures runs and nothing is fetched."""
+    env = dict(os.environ if base is None else base)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # reading must never write the user's index
+    env["GIT_NO_LAZY_FETCH"] = "1"
+    count = env.get("GIT_CONFIG_COUNT", "0")
+    start = int(count) if count.isascii() and count.isdigit() else 0
+    for index, (key, value) in enumerate(READING_CONFIG, start=start):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    env["GIT_CONFIG_COUNT"] = str(start + len(READING_CONFIG))
+    return env
+
+
 def gitpython_environment(git_dir: str, work_tree: str | None, *, network: bool) -> dict[str, str]:
     """:func:`git_environment` for GitPython (PyDriller's and our clone's), which can only add
     to ``os.environ``: every inherited ``GIT_*`` variable :func:`git_environment` drops is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from spec_phases import PHASES
 
 import miner
 from miner.errors import UsageError
+from miner.git import hook_git_environment, run_git
 from miner.hook.install import install, is_miner_hook, uninstall
 from miner.hook.message import add_trailers, only_gains_lines
 from miner.hook.run import main
@@ -365,6 +367,77 @@ def test_untouched_template_still_aborts(hooked: Path) -> None:
         env=edit_with(hooked, "true"),
     )
     assert "did not edit the message" in out
+
+
+def test_untouched_template_in_the_home_folder_still_aborts(hooked: Path) -> None:
+    (Path.home() / "template.txt").write_text("Subject\n\n# Why:\n")  # HOME is the test's
+    (hooked / "models").mkdir()
+    (hooked / "models" / "m.py").write_text("x\n")
+    git(hooked, "add", "models/m.py")
+    git(hooked, "config", "commit.template", "~/template.txt")  # git expands it, so must we
+    out = git(hooked, "commit", check=False, env=edit_with(hooked, "true"))
+    assert "did not edit the message" in out
+
+
+# -- git's hook environment -----------------------------------------------------------------------
+
+
+def test_commit_all_is_read_from_the_index_git_commits(hooked: Path) -> None:
+    commit(hooked, {"notes.txt": "x\n", "models/train.py": "fit()\n"}, "-m", "Start")
+    (hooked / "models" / "train.py").write_text("fit(2)\n")  # changed, not staged
+    git(hooked, "commit", "-a", "-m", "Tune")  # git stages it into the index it gives the hook
+    assert message(hooked) == "Tune\n\nMLOps-Phase: model_development"
+    (hooked / "models" / "train.py").write_text("fit(3)\n")
+    git(hooked, "commit", "-m", "Tune again", "models/train.py")  # a temporary index
+    assert message(hooked) == "Tune again\n\nMLOps-Phase: model_development"
+
+
+def test_comment_char_places_trailers_before_the_scissors(hooked: Path) -> None:
+    (hooked / "models").mkdir()
+    (hooked / "models" / "m.py").write_text("x\n")
+    git(hooked, "add", "models/m.py")
+    env = edit_with(hooked, 'printf \'Train\\n\' | cat - "$1" > "$1.new" && mv "$1.new" "$1"')
+    # The trailer must go before '; --- >8 ---': after it, git would cut it off with the diff.
+    git(hooked, "-c", "core.commentChar=;", "-c", "commit.verbose=true", "commit", "-q", env=env)
+    assert message(hooked) == "Train\n\nMLOps-Phase: model_development"
+
+
+def test_hook_git_keeps_gits_variables_and_forces_the_safe_settings(repo: Path) -> None:
+    git(repo, "config", "core.fsmonitor", "touch fsmonitor-ran")  # the repository's, untrusted
+    inherited = {
+        **os.environ,
+        "GIT_INDEX_FILE": str(repo / ".git" / "next-index"),  # as git sets it for a hook
+        "GIT_CONFIG_COUNT": "1",  # the user's own settings, given in the environment
+        "GIT_CONFIG_KEY_0": "user.name",
+        "GIT_CONFIG_VALUE_0": "Bob",
+    }
+    env = hook_git_environment(inherited)
+    assert env["GIT_INDEX_FILE"] == inherited["GIT_INDEX_FILE"]
+    assert run_git(["config", "--get", "user.name"], cwd=repo, env=env) == b"Bob\n"
+    assert run_git(["config", "--get", "core.fsmonitor"], cwd=repo, env=env) == b"false\n"
+    assert run_git(["config", "--get", "protocol.allow"], cwd=repo, env=env) == b"never\n"
+
+
+def test_no_hook_module_starts_a_process_itself() -> None:
+    """Every git call of the hook goes through miner.git's runner and its safe environment."""
+    forbidden_modules = {"subprocess", "multiprocessing", "pty", "asyncio"}
+    forbidden_os = ("system", "popen", "exec", "spawn", "posix_spawn", "fork")
+    for path in sorted((PROJECT / "miner" / "hook").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                modules = {(node.module or "").split(".")[0]}
+                if node.module == "os":
+                    modules |= {f"os.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                modules = {f"{node.value.id}.{node.attr}"}
+            else:
+                continue
+            assert not modules & forbidden_modules, f"{path.name} imports {modules}"
+            assert not any(m.startswith(tuple(f"os.{f}" for f in forbidden_os)) for m in modules), (
+                f"{path.name} uses {modules}"
+            )
 
 
 # -- strict and fail-open -------------------------------------------------------------------------

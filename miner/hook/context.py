@@ -1,31 +1,53 @@
 """The repository the hook runs in, as git's hook environment shows it, and every git call the
-hook makes (through :mod:`miner.git`'s runner)."""
+hook makes.
+
+Every call goes through :mod:`miner.git`'s runner. Inside a hook git's own environment is kept
+(``GIT_INDEX_FILE`` of ``commit -a`` is what will be committed) with miner's safe configuration
+forced on top (:func:`miner.git.hook_git_environment`); for a repository given by path (``hook
+install``) inherited ``GIT_*`` variables are dropped (:func:`miner.git.git_environment`).
+
+What a commit costs in git processes: one ``rev-parse`` (folders, HEAD and its parents), one
+``config`` (comment character, template, partial clone), one ``diff --cached``; the focus cache
+adds a ``log`` of the commits made since it was written.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from miner.errors import RepositoryError
+from miner.git import git_environment, hook_git_environment, probe_git, run_git
 
 if TYPE_CHECKING:
     from miner.history.log import FileChange
 
 STATE_FILE = "miner/hook-state.json"  # where the hook keeps what it learns (``.git/miner/``)
 
+# Read in one ``git config`` call (keys as git prints them), with the partial-clone settings.
+_COMMENT_CHAR = "core.commentchar"
+_TEMPLATE = "commit.template"
+_READ = r"core\.commentchar|commit\.template"
+
 
 @dataclass(frozen=True, slots=True)
 class HookContext:
-    """The repository the hook runs in, as git's hook environment points at it."""
+    """The repository the hook runs in, as git's hook environment points at it.
+
+    ``head`` is None before the first commit; ``parents`` are HEAD's. ``template`` is
+    ``commit.template`` as configured (None: none).
+    """
 
     git_dir: Path
     top: Path
     state_file: Path
     head: str | None
-    comment_char: str
+    parents: tuple[str, ...] = ()
+    comment_char: str = "#"
+    template: str | None = None
+    partial_clone: bool = False
     cwd: Path | None = None  # None inside a hook: git's environment locates the repository
     clean: bool = False
 
@@ -34,52 +56,86 @@ class HookContext:
         return self.git_bytes(args).decode("utf-8", "surrogateescape")
 
     def git_bytes(self, args: Sequence[str]) -> bytes:
-        return _git_bytes(args, cwd=self.cwd, clean=self.clean)
+        return run_git(args, cwd=self.cwd, env=_environment(self.clean))
 
 
-def _git(args: Sequence[str], *, cwd: Path | None = None, clean: bool = False) -> str:
-    return _git_bytes(args, cwd=cwd, clean=clean).decode("utf-8", "surrogateescape")
-
-
-def _git_bytes(args: Sequence[str], *, cwd: Path | None = None, clean: bool = False) -> bytes:
-    """Run git; ``clean`` drops the inherited ``GIT_*`` variables (for a repository given by
-    path), otherwise git's hook environment (``GIT_INDEX_FILE`` of ``commit -a``) is kept."""
-    from miner.git import git_environment, run_git
-
-    # In a hook (not clean) git's own environment is kept: GIT_INDEX_FILE is what is committed.
-    env = git_environment() if clean else dict(os.environ, GIT_OPTIONAL_LOCKS="0")
-    return run_git(args, cwd=cwd, env=env, options=("-c", "core.quotePath=false"))
+def _environment(clean: bool) -> dict[str, str]:
+    return git_environment() if clean else hook_git_environment()
 
 
 def locate(cwd: Path | None = None, *, clean: bool = False) -> HookContext:
     """Where the repository is. In a hook (``cwd`` None) git's environment says it; otherwise
-    ``cwd`` does, with inherited ``GIT_*`` variables ignored."""
-    git_dir, top, state = _git(
-        ["rev-parse", "--absolute-git-dir", "--show-toplevel", "--git-path", STATE_FILE],
+    ``cwd`` does, with inherited ``GIT_*`` variables ignored. Two git calls."""
+    env = _environment(clean)
+    where = run_git(
+        [
+            "rev-parse",
+            "--absolute-git-dir",
+            "--show-toplevel",
+            "--git-path",
+            STATE_FILE,
+            "--revs-only",  # no commit yet: HEAD^{commit} and HEAD^@ print nothing
+            "HEAD^{commit}",
+            "HEAD^@",
+        ],
         cwd=cwd,
-        clean=clean,
-    ).splitlines()[:3]
-    try:
-        comment = _git(["config", "--get", "core.commentChar"], cwd=cwd, clean=clean).strip()
-    except RepositoryError:
-        comment = "#"
+        env=env,
+    )
+    git_dir, top, state, *commits = where.decode("utf-8", "surrogateescape").splitlines()
+    settings = _settings(cwd, env)
+    comment = settings.get(_COMMENT_CHAR, "#")
     base = cwd if cwd is not None else Path.cwd()
-    context = HookContext(
+    return HookContext(
         git_dir=Path(git_dir),
         top=Path(top),
         state_file=(base / state).resolve(),
-        head=None,
+        head=commits[0] if commits else None,
+        parents=tuple(commits[1:]),
         comment_char=comment if len(comment) == 1 else "#",
+        template=settings.get(_TEMPLATE),
+        partial_clone="partial" in settings,
         cwd=cwd,
         clean=clean,
     )
-    return replace(context, head=rev_parse(context, "HEAD"))
+
+
+def _settings(cwd: Path | None, env: dict[str, str]) -> dict[str, str]:
+    """The comment character and template (last value wins, as in git), and ``partial`` when
+    the repository is a partial clone; {} when git cannot say."""
+    from miner.history.repository import PARTIAL_CLONE_SETTINGS, says_partial_clone
+
+    pattern = f"^({_READ}|{PARTIAL_CLONE_SETTINGS})$"
+    found = probe_git(["config", "-z", "--get-regexp", pattern], cwd=cwd, env=env)
+    if found.returncode != 0:  # 1: none of them is set
+        return {}
+    entries = [
+        entry.decode("utf-8", "surrogateescape").partition("\n")[::2]
+        for entry in found.stdout.split(b"\0")
+        if entry
+    ]
+    settings = {key: value for key, value in entries if key in (_COMMENT_CHAR, _TEMPLATE)}
+    if says_partial_clone(entries):
+        settings["partial"] = "yes"
+    return settings
+
+
+def commit_template(context: HookContext) -> str | None:
+    """The text of ``commit.template``, or None when there is none or it cannot be read."""
+    configured = context.template
+    if configured is None:
+        return None
+    try:
+        if configured.startswith(("~", "%(")):  # git expands these: ask it for the path
+            configured = context.git(["config", "--path", "--get", _TEMPLATE]).strip()
+        return (context.top / configured).read_text(encoding="utf-8", errors="replace")
+    except (RepositoryError, OSError):
+        return None
 
 
 def rev_parse(context: HookContext, rev: str) -> str | None:
     """The commit ``rev`` names, or None."""
     try:
-        out = context.git(["rev-parse", "-q", "--verify", f"{rev}^{{commit}}"])
+        out = context.git(["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"])
     except RepositoryError:
         return None
     return out.strip() or None
@@ -93,36 +149,32 @@ def is_ancestor(context: HookContext, ancestor: str, tip: str) -> bool:
     return True
 
 
-def commit_template(context: HookContext) -> str | None:
-    """The text of ``commit.template``, or None when there is none or it cannot be read."""
-    try:
-        configured = context.git(["config", "--path", "--get", "commit.template"]).strip()
-        return (context.top / configured).read_text(encoding="utf-8", errors="replace")
-    except (RepositoryError, OSError):
-        return None
-
-
-def staged_changes(
-    context: HookContext, amending: bool, parent: str | None
-) -> tuple[FileChange, ...]:
+def staged_changes(context: HookContext, base: str | None) -> tuple[FileChange, ...]:
     """What the commit being made changes: the index (``GIT_INDEX_FILE`` as git set it) against
-    HEAD (the empty tree before the first commit), or when amending against HEAD's parent."""
-    args = ["diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff", "--no-relative"]
-    if amending:
-        args.append(parent or empty_tree(context))
-    return tuple(parse_name_status(context.git_bytes(args)))
+    HEAD (``base`` None; the empty tree before the first commit), or against ``base`` (when
+    amending: see :func:`amend_base`). A partial clone detects renames exactly, reading no
+    blob (it may lack some, and the hook never fetches)."""
+    renames = "-M100%" if context.partial_clone else "-M"
+    args = ["diff", "--cached", "--name-status", "-z", renames, "--no-ext-diff", "--no-relative"]
+    return tuple(parse_name_status(context.git_bytes(_against(args, base))))
 
 
-def staged_patch(context: HookContext, amending: bool, parent: str | None) -> bytes:
+def staged_patch(context: HookContext, base: str | None) -> bytes:
     """The staged diff's lines (``-U0``), against what :func:`staged_changes` compares with."""
     args = ["diff", "--cached", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv"]
     args += ["--no-renames", "--no-relative"]
-    if amending:
-        args.append(parent or empty_tree(context))
-    return context.git_bytes(args)
+    return context.git_bytes(_against(args, base))
 
 
-def empty_tree(context: HookContext) -> str:
+def _against(args: list[str], base: str | None) -> list[str]:
+    return args if base is None else [*args, base]
+
+
+def amend_base(context: HookContext) -> str:
+    """What an amended commit is compared with: HEAD's first parent, or for a root commit the
+    empty tree."""
+    if context.parents:
+        return context.parents[0]
     return context.git(["hash-object", "-t", "tree", "--stdin"]).strip()
 
 

@@ -178,11 +178,8 @@ def _would_match(request: HookRequest, body: str, rules: Rules, context: HookCon
     from miner.classify.classifier import Classifier
 
     try:
-        amending = _is_amend(request, context)
-        parent = git_context.rev_parse(context, f"{context.head}^") if amending else context.head
-        classification = Classifier(rules).classify(
-            body, git_context.staged_changes(context, amending, parent)
-        )
+        base = git_context.amend_base(context) if _is_amend(request, context) else None
+        classification = Classifier(rules).classify(body, git_context.staged_changes(context, base))
     except (MinerError, OSError):
         return ""
     if classification.primary is None:
@@ -200,17 +197,16 @@ def _trailers_for(
     known = state.known_paths(context, rules)
     classifier = Classifier(rules, known_paths=known)
     amending = _is_amend(request, context)
-    parent = git_context.rev_parse(context, f"{context.head}^") if amending else context.head
-    classification = classifier.classify(
-        body, git_context.staged_changes(context, amending, parent)
-    )
-    classification = _with_staged_content(classification, rules, context, amending, parent)
+    base = git_context.amend_base(context) if amending else None
+    classification = classifier.classify(body, git_context.staged_changes(context, base))
+    classification = _with_staged_content(classification, rules, context, base)
     if classification.primary is None:
         state.remember_paths(context, rules, classifier, len(known))
         return ()
     phase_line = f"{PHASE_TRAILER}: {', '.join(classification.labels)}"
-    tracker = state.tracker_at(context, parent, rules, classifier)
-    focus, event = tracker.peek(classification.primary)
+    # the commit comes after HEAD, or when amending after HEAD's parent (none: a root commit)
+    tip = (context.parents[:1] or (None,))[0] if amending else context.head
+    focus, event = state.focus_at(context, tip, rules, classifier).peek(classification.primary)
     state.remember_paths(context, rules, classifier, len(known))
     if event != "revisit":
         return (phase_line,)
@@ -218,18 +214,15 @@ def _trailers_for(
 
 
 def _is_amend(request: HookRequest, context: HookContext) -> bool:
-    """SOURCE ``commit`` naming HEAD: ``--amend`` (``-c``/``-C`` name other commits)."""
+    """SOURCE ``commit`` naming HEAD: ``--amend`` (git passes ``HEAD``; ``-c``/``-C`` name
+    other commits)."""
     if request.source != "commit" or request.sha is None or context.head is None:
         return False
-    return git_context.rev_parse(context, request.sha) == context.head
+    return request.sha == "HEAD" or git_context.rev_parse(context, request.sha) == context.head
 
 
 def _with_staged_content(
-    classification: Classification,
-    rules: Rules,
-    context: HookContext,
-    amending: bool,
-    parent: str | None,
+    classification: Classification, rules: Rules, context: HookContext, base: str | None
 ) -> Classification:
     """When message and paths do not decide, the staged diff's lines do (miner.content): the
     diff is local, so the hook reads it by default."""
@@ -237,7 +230,7 @@ def _with_staged_content(
 
     if not needs_content(classification):
         return classification
-    patch = git_context.staged_patch(context, amending, parent)
+    patch = git_context.staged_patch(context, base)
     return with_content(classification, files_from_patch(patch), rules, content_rules(rules))
 
 

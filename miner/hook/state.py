@@ -132,23 +132,29 @@ def _index(value: object, phases: Sequence[str]) -> int:
 # -- the cached focus state -----------------------------------------------------------------------
 
 
-def tracker_at(
+def focus_at(
     context: HookContext, tip: str | None, rules: Rules, classifier: Classifier
 ) -> RecentFocus:
-    """The focus state after ``tip``: from the cache when it is at ``tip`` or an ancestor of it
-    (then only the new commits are classified), else rebuilt from the whole history."""
+    """The focus after ``tip``: from the cache when it is at ``tip`` or an ancestor of it (then
+    only the commits made since are classified), else rebuilt from the whole history."""
     if tip is None:
         return RecentFocus.start(rules.phases)
     cached = _load_state(context.state_file, rules)
     if cached is not None and cached[0] == tip:
         return cached[1]
-    if cached is not None and is_ancestor(context, cached[0], tip):
-        tracker, revision = cached[1], f"{cached[0]}..{tip}"
+    if cached is not None and _behind(context, cached[0], tip):
+        focus, revision = cached[1], f"{cached[0]}..{tip}"
     else:
-        tracker, revision = RecentFocus.start(rules.phases), tip
-    _feed(tracker, _classified(context, revision, classifier))
-    _save_state(context.state_file, rules, tip, tracker)
-    return tracker
+        focus, revision = RecentFocus.start(rules.phases), tip
+    _feed(focus, _classified(context, revision, classifier))
+    _save_state(context.state_file, rules, tip, focus)
+    return focus
+
+
+def _behind(context: HookContext, cached: str, tip: str) -> bool:
+    """Whether ``cached`` is an ancestor of ``tip``; after one commit it is HEAD's parent, which
+    ``locate`` read already."""
+    return (tip == context.head and cached in context.parents) or is_ancestor(context, cached, tip)
 
 
 def prime_state(repository: Path) -> int:
@@ -181,13 +187,14 @@ def _classified(
     context: HookContext, revision: str, classifier: Classifier
 ) -> Iterator[Classification]:
     from miner.history.log import HistoryOptions, iter_commits
-    from miner.history.repository import PARTIAL_CLONE, Repository, RepositoryInfo, is_partial_clone
+    from miner.history.repository import PARTIAL_CLONE, Repository, RepositoryInfo
 
     info = RepositoryInfo(str(context.top), str(context.git_dir), None, None, False)
-    repo = Repository(info=info, git_dir=context.git_dir, work_tree=context.top, rev=None)
-    if is_partial_clone(repo):  # similarity renames would need blobs it never fetches
+    # ``rev`` is the repository's own: a range of two shas that needs no resolving
+    repo = Repository(info=info, git_dir=context.git_dir, work_tree=context.top, rev=revision)
+    if context.partial_clone:  # similarity renames would need blobs it never fetches
         repo = repo.with_exact_renames(PARTIAL_CLONE)
-    for commit in iter_commits(repo, HistoryOptions(rev=revision)):
+    for commit in iter_commits(repo, HistoryOptions()):
         if not commit.is_merge:
             yield classifier.classify(commit.message, commit.files)
 
