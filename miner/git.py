@@ -21,7 +21,6 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from typing import IO
-from urllib.parse import urlsplit, urlunsplit
 
 from miner.errors import RepositoryError
 
@@ -205,6 +204,10 @@ def redact_url(url: str) -> str:
     """The URL without its user information (a user name can be a token, as in
     ``https://TOKEN@host/...``), so no output, error or stored record ever shows a credential.
     Every place that shows or stores a URL goes through here."""
+    if "@" not in url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit  # only for a URL that may hold credentials
+
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url

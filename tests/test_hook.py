@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
+import hashlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +23,11 @@ from miner.errors import UsageError
 from miner.git import hook_git_environment, run_git
 from miner.hook.install import install, is_miner_hook, uninstall
 from miner.hook.message import add_trailers, only_gains_lines
-from miner.hook.run import main
-from miner.hook.state import FORMS_FILE, RecentFocus, prime_state
+from miner.hook.rules_cache import FORMS_FILE, RULES_FILE
+from miner.hook.run import _plain_request, build_parser, main, request_from
+from miner.hook.state import RecentFocus, prime_state
+from miner.rules.resolve import file_rules
+from miner.rules.stored import rules_from_data, rules_to_data
 from miner.sequence.focus import DEFAULT_WINDOW
 from miner.sequence.revisits import SequenceOptions, Step, analyse_sequence
 
@@ -526,6 +532,40 @@ def test_not_a_repository_fails_open(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert msgfile.read_bytes() == b"Train\n"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["prepare-commit-msg", "MSG"],
+        ["prepare-commit-msg", "MSG", "message"],
+        ["prepare-commit-msg", "MSG", "commit", "HEAD"],
+        ["commit-msg", "MSG", "--strict"],
+        ["--strict", "commit-msg", "MSG"],
+        ["prepare-commit-msg", "MSG", ""],
+    ],
+)
+def test_git_arguments_are_read_as_argparse_reads_them(args: list[str]) -> None:
+    environ = {"PRE_COMMIT_COMMIT_MSG_SOURCE": "message"}
+    parsed = build_parser(argparse.ArgumentParser()).parse_args(args)
+    assert _plain_request(args, environ) == request_from(parsed, environ)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pre-push", "MSG"],
+        ["commit-msg"],
+        ["commit-msg", "-x", "MSG"],
+        ["commit-msg", "MSG", "a", "b", "c"],
+    ],
+)
+def test_other_arguments_are_left_to_argparse(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _plain_request(args, {}) is None
+    assert main(args) == 0
+    assert capsys.readouterr().err.endswith("miner: warning: hook skipped: bad arguments\n")
+
+
 # -- the message file, as git interpret-trailers writes it ----------------------------------------
 
 MESSAGES = [
@@ -631,6 +671,130 @@ def test_hook_path_imports_nothing_heavy(hooked: Path) -> None:
     )
     assert msgfile.read_text() == "Tune\n\nMLOps-Phase: model_development\n"
     assert out.stdout.strip() == "[]"
+
+
+# -- the compiled rules, kept between commits -----------------------------------------------------
+
+
+def rules_cache(repo: Path) -> Path:
+    return repo / ".git" / "miner" / RULES_FILE
+
+
+# A rules file of the repository's is validated, which compiles its regexes with Python's re.
+MESSAGE_RULES = RULES + "\n".join(
+    f"  - {{id: {phase}-words, phase: {phase}, weight: 1, message: '\\b{phase}\\b'}}"
+    for phase in PHASES
+)
+
+
+@pytest.mark.parametrize("rules_text", [None, MESSAGE_RULES], ids=["packaged", "repository"])
+def test_kept_rules_spare_the_yaml_parser_and_every_rule_regex(
+    tmp_path: Path, rules_text: str | None
+) -> None:
+    repo = make_repo(tmp_path / "plain")
+    rules_file = repo / ".miner" / "phase_rules.yaml"
+    if rules_text is None:
+        rules_file.unlink()  # the packaged rules: 25 message patterns
+    else:
+        rules_file.write_text(rules_text)
+    install(repo, python=sys.executable)
+    # No message rule matches "zzz" (here, nor when the focus reads this commit back): nothing
+    # for Python's re to confirm.
+    commit(repo, {"models/train.py": "fit()\n"}, "-m", "zzz")
+    assert rules_cache(repo).is_file()
+    rules = file_rules(None if rules_text is None else rules_text.encode())
+    patterns = [r.regex for r in (*rules.message_rules, *rules.reasons, *rules.noise)]
+    patterns += [r.include for r in rules.path_rules]
+    msgfile = repo / "MSG"
+    msgfile.write_text("zzz\n")
+    (repo / "models" / "train.py").write_text("fit(2)\n")
+    git(repo, "add", "models/train.py")
+    probe = (
+        "import re, sys\n"
+        "compiled = []\n"
+        "original = re._compile\n"
+        "def spy(pattern, flags):\n"
+        "    compiled.append(pattern)\n"
+        "    return original(pattern, flags)\n"
+        "re._compile = spy\n"
+        "from miner.hook import main\n"
+        "main(sys.argv[1:])\n"
+        f"heavy = {(*HEAVY, 'yaml', 'jsonschema', 'miner.rules.load')!r}\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
+        f"print(sorted(set(compiled) & set({patterns!r})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, "prepare-commit-msg", str(msgfile), "message"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    assert msgfile.read_text() == "zzz\n\nMLOps-Phase: model_development\n"
+    assert out.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_a_changed_rules_file_is_never_read_from_the_cache(hooked: Path) -> None:
+    rules_file = hooked / ".miner" / "phase_rules.yaml"
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train")
+    assert message(hooked) == "Train\n\nMLOps-Phase: model_development"
+    kept = rules_cache(hooked).read_bytes()
+    before = rules_file.stat()
+    # Same size and modification time, other rules: models/ now counts as deployment.
+    swapped = (
+        RULES.replace("phase: model_development", "phase: PHASE")
+        .replace("phase: model_deployment", "phase: model_development")
+        .replace("phase: PHASE", "phase: model_deployment")
+    )
+    rules_file.write_text(swapped)
+    os.utime(rules_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert rules_file.stat().st_size == before.st_size
+    commit(hooked, {"models/train.py": "fit(2)\n"}, "-m", "Tune")
+    assert message(hooked) == "Tune\n\nMLOps-Phase: model_deployment"
+    assert rules_cache(hooked).read_bytes() != kept
+    rules_file.write_text("rules: [\n")  # broken now: never the kept rules, a warning
+    result = commit(hooked, {"models/train.py": "fit(3)\n"}, "-m", "Tune again")
+    assert result.stderr.startswith("miner: warning: hook skipped (ConfigError): ")
+    assert message(hooked) == "Tune again"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: b"",
+        lambda text: text[: len(text) // 2],  # truncated
+        lambda text: text.replace(b'"model_development"', b'"model_deployment"', 1),  # checksum
+        lambda text: text.replace(b"\n", b"\n0000\n", 1),  # not the checksum line
+        lambda text: b"\n".join(  # a checksum that fits a payload of the wrong shape
+            [
+                text.split(b"\n", 1)[0],
+                hashlib.sha256(b'{"format": 1}').hexdigest().encode(),
+                b'{"format": 1}',
+            ]
+        ),
+    ],
+    ids=["empty", "truncated", "edited", "no-checksum", "wrong-shape"],
+)
+def test_a_damaged_rules_cache_is_rebuilt_and_the_commit_still_tagged(
+    hooked: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    commit(hooked, {"models/train.py": "fit()\n"}, "-m", "Train")
+    kept = rules_cache(hooked).read_bytes()
+    rules_cache(hooked).write_bytes(damage(kept))
+    result = commit(hooked, {"models/train.py": "fit(2)\n"}, "-m", "Tune")
+    assert result.stderr == "miner: added MLOps-Phase: model_development\n"
+    assert message(hooked) == "Tune\n\nMLOps-Phase: model_development"
+    assert rules_cache(hooked).read_bytes() == kept  # written again, as it was
+
+
+def test_kept_rules_are_the_rules(repo: Path) -> None:
+    """What the cache holds reads back as the very rules it was made from."""
+    for text in (RULES, None):
+        if text is None:
+            (repo / ".miner" / "phase_rules.yaml").unlink()
+        compiled = file_rules(None if text is None else text.encode())
+        assert rules_from_data(json.loads(json.dumps(rules_to_data(compiled)))) == compiled
 
 
 # -- the pre-commit framework ---------------------------------------------------------------------

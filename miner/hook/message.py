@@ -95,15 +95,17 @@ def rewrite_message(path: Path, original: bytes, updated_text: str) -> None:
     )
 
 
-def write_atomically(path: Path, data: bytes, mode: int) -> None:
+def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
     """Write via a temporary file in the same folder and ``os.replace``: readers see the old
-    content or the new one, never a partial file."""
+    content or the new one, never a partial file. ``durable``: on disk before the rename (not
+    needed for a cache, which is rebuilt when a crash leaves it damaged)."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:

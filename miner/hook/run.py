@@ -19,11 +19,10 @@ Policy (README "The commit hook"):
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -41,8 +40,11 @@ from miner.hook.message import (
     split_layout,
     uncommented,
 )
+from miner.hook.rules_cache import load_rules
 
 if TYPE_CHECKING:  # imported when used: a broken module must not block a commit (fail open)
+    import argparse
+
     from miner.classify.classifier import Classification
     from miner.rules.model import Rules
 
@@ -114,7 +116,7 @@ def run_hook(request: HookRequest) -> HookResult:
     )
     if phases and not request.strict:  # decided before loading rules: the cheap common case
         return HookResult(skipped="the message already has an MLOps-Phase trailer")
-    rules = state.load_rules(context)
+    rules = load_rules(context)
     if request.strict:
         try:
             _check(phases, rules.phases)
@@ -258,23 +260,47 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> HookRequest:
     """The request; the pre-commit framework passes SOURCE and SHA in its environment."""
-    return HookRequest(
-        stage=args.stage,
-        message_file=args.message_file,
-        source=args.source or environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None,
-        sha=args.sha or environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME") or None,
-        strict=args.strict,
+    request = HookRequest(args.stage, args.message_file, args.source, args.sha, args.strict)
+    return _completed(request, environ)
+
+
+def _completed(request: HookRequest, environ: Mapping[str, str]) -> HookRequest:
+    return replace(
+        request,
+        source=request.source or environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None,
+        sha=request.sha or environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME") or None,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m miner.hook STAGE MSGFILE [SOURCE [SHA]] [--strict]`` (the installed hook)."""
-    parser = build_parser(argparse.ArgumentParser(prog="miner hook run"))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # bad arguments from a hook manager: warn, never block
-        return 0 if exit_.code in (0, None) else _warn_usage()
-    return execute(request_from(args, os.environ), sys.stderr)
+    args = list(sys.argv[1:] if argv is None else argv)
+    request = _plain_request(args, os.environ)
+    if request is None:  # anything unusual: argparse reads it (and words the error)
+        import argparse
+
+        parser = build_parser(argparse.ArgumentParser(prog="miner hook run"))
+        try:
+            parsed = parser.parse_args(args)
+        except SystemExit as exit_:  # bad arguments from a hook manager: warn, never block
+            return 0 if exit_.code in (0, None) else _warn_usage()
+        request = request_from(parsed, os.environ)
+    return execute(request, sys.stderr)
+
+
+def _plain_request(args: list[str], environ: Mapping[str, str]) -> HookRequest | None:
+    """The request when ``args`` are what git passes (``STAGE MSGFILE [SOURCE [SHA]]``, maybe
+    ``--strict``), read as :func:`build_parser` would read them; None for anything else. Saves
+    a commit importing argparse."""
+    positional = [arg for arg in args if arg != "--strict"]
+    if len(args) - len(positional) > 1 or not 2 <= len(positional) <= 4:
+        return None
+    if positional[0] not in STAGES or any(arg.startswith("-") for arg in positional):
+        return None
+    stage, message_file, *extra = positional
+    source, sha = (*extra, None, None)[:2]
+    strict = len(positional) < len(args)
+    return _completed(HookRequest(stage, Path(message_file), source, sha, strict), environ)
 
 
 def _warn_usage() -> int:

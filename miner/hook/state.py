@@ -1,5 +1,6 @@
 """What the hook keeps between commits, in ``.git/miner/`` (``git rev-parse --git-path``): the
-focus of recent history, the path votes learnt so far and the message patterns' RE2 forms.
+focus of recent history and the path votes learnt so far (the compiled rules:
+:mod:`miner.hook.rules_cache`).
 
 Each is a cache: missing, unreadable or made for other rules, it is rebuilt, and failing to write
 it only costs time at the next commit.
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from miner.hook.context import HookContext, is_ancestor, locate
 from miner.hook.message import write_atomically
+from miner.hook.rules_cache import load_rules
 from miner.sequence.focus import (
     ADVANCE,
     DEFAULT_WINDOW,
@@ -37,7 +39,6 @@ if TYPE_CHECKING:  # imported when used: a broken module must not block a commit
 STATE_VERSION = 2
 MAX_KNOWN_PATHS = 5_000
 PATHS_FILE = "hook-paths.json"  # beside the state file
-FORMS_FILE = "hook-forms.json"  # the message patterns' RE2 forms, beside it too
 _EVENTS = (None, ADVANCE, REVISIT)
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
@@ -165,20 +166,20 @@ def prime_state(repository: Path) -> int:
     context = locate(repository, clean=True)
     if context.head is None:
         return 0
-    rules = load_rules(context)
-    tracker = RecentFocus.start(rules.phases)
+    rules = load_rules(context, refresh=True)
+    focus = RecentFocus.start(rules.phases)
     classifier = Classifier(rules)
-    count = _feed(tracker, _classified(context, context.head, classifier))
-    _save_state(context.state_file, rules, context.head, tracker)
+    count = _feed(focus, _classified(context, context.head, classifier))
+    _save_state(context.state_file, rules, context.head, focus)
     remember_paths(context, rules, classifier, 0)
     return count
 
 
-def _feed(tracker: RecentFocus, classified: Iterable[Classification]) -> int:
+def _feed(focus: RecentFocus, classified: Iterable[Classification]) -> int:
     count = 0
     for classification in classified:
         if classification.primary is not None:
-            tracker.push(classification.primary, classification.shares)
+            focus.push(classification.primary, classification.shares)
             count += 1
     return count
 
@@ -214,40 +215,18 @@ def _load_state(path: Path, rules: Rules) -> tuple[str, RecentFocus] | None:
     return (tip, focus) if focus.window.size == DEFAULT_WINDOW else None
 
 
-def _save_state(path: Path, rules: Rules, tip: str, tracker: RecentFocus) -> None:
-    data = {"version": STATE_VERSION, "rules": rules.digest, "tip": tip, "state": tracker.to_json()}
+def _save_state(path: Path, rules: Rules, tip: str, focus: RecentFocus) -> None:
+    data = {"version": STATE_VERSION, "rules": rules.digest, "tip": tip, "state": focus.to_json()}
     _write_cache(path, data)
 
 
 def _write_cache(path: Path, data: object) -> None:
     with contextlib.suppress(OSError):  # a cache: failing to write it only costs time later
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(data).encode(), 0o644)
+        write_atomically(path, json.dumps(data).encode(), 0o644, durable=False)
 
 
-# -- the rules, and what earlier commits learnt about them ----------------------------------------
-
-
-def load_rules(context: HookContext) -> Rules:
-    """The repository's rules, translating only message patterns no earlier commit translated
-    (their RE2 forms are kept beside the focus cache; parsing every pattern costs ~20 ms)."""
-    from miner.rules import regex as linear_regex
-    from miner.rules.resolve import resolve_rules
-
-    forms_file = context.state_file.with_name(FORMS_FILE)
-    held: object = None
-    try:
-        data = json.loads(forms_file.read_text(encoding="utf-8"))
-        if data.get("translator") == linear_regex.TRANSLATOR_VERSION:
-            held = data.get("forms")
-            linear_regex.learn_forms(held)
-    except (OSError, ValueError, AttributeError):
-        pass  # a cache: anything odd means translating again
-    rules = resolve_rules(None, work_tree=context.top)
-    forms = linear_regex.known_forms()
-    if forms != held:
-        _write_cache(forms_file, {"translator": linear_regex.TRANSLATOR_VERSION, "forms": forms})
-    return rules
+# -- what earlier commits learnt about the rules --------------------------------------------------
 
 
 def known_paths(context: HookContext, rules: Rules) -> dict[str, list[str] | None]:
