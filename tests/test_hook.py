@@ -221,6 +221,23 @@ def test_worktree(hooked: Path, tmp_path: Path) -> None:
     assert (hooked / ".git" / "worktrees" / "wt" / "miner" / "hook-state.json").is_file()
 
 
+def test_partial_clone_is_tagged_without_fetching(repo: Path, tmp_path: Path) -> None:
+    commit(repo, {"data/raw.csv": "0\n", "models/train.py": "fit()\n"}, "-m", "Start")
+    commit(repo, {"models/train.py": "fit(1)\n"}, "-m", "Tune")
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{repo}", str(clone))
+    git(clone, "remote", "set-url", "origin", str(tmp_path / "gone"))  # any fetch would fail
+    git(clone, "config", "core.editor", "true")
+    (clone / ".miner").mkdir()
+    (clone / ".miner" / "phase_rules.yaml").write_text(RULES)
+    install(clone, python=sys.executable)
+    git(clone, "mv", "models/train.py", "models/fit.py")  # a rename: read exactly, no blob
+    result = commit(clone, {"models/fit.py": "fit(2)\n"}, "-m", "Rename the training")
+    assert result.stderr == "miner: added MLOps-Phase: model_development\n"
+    assert message(clone) == "Rename the training\n\nMLOps-Phase: model_development"
+
+
 # -- what gets tagged -----------------------------------------------------------------------------
 
 

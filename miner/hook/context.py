@@ -82,8 +82,7 @@ def locate(cwd: Path | None = None, *, clean: bool = False) -> HookContext:
         env=env,
     )
     git_dir, top, state, *commits = where.decode("utf-8", "surrogateescape").splitlines()
-    settings = _settings(cwd, env)
-    comment = settings.get(_COMMENT_CHAR, "#")
+    comment_char, template, partial_clone = _settings(cwd, env)
     base = cwd if cwd is not None else Path.cwd()
     return HookContext(
         git_dir=Path(git_dir),
@@ -91,32 +90,33 @@ def locate(cwd: Path | None = None, *, clean: bool = False) -> HookContext:
         state_file=(base / state).resolve(),
         head=commits[0] if commits else None,
         parents=tuple(commits[1:]),
-        comment_char=comment if len(comment) == 1 else "#",
-        template=settings.get(_TEMPLATE),
-        partial_clone="partial" in settings,
+        comment_char=comment_char,
+        template=template,
+        partial_clone=partial_clone,
         cwd=cwd,
         clean=clean,
     )
 
 
-def _settings(cwd: Path | None, env: dict[str, str]) -> dict[str, str]:
-    """The comment character and template (last value wins, as in git), and ``partial`` when
-    the repository is a partial clone; {} when git cannot say."""
+def _settings(cwd: Path | None, env: dict[str, str]) -> tuple[str, str | None, bool]:
+    """``core.commentChar`` (``#`` unless it is one character), ``commit.template`` (None when
+    unset), the last value of each winning as in git, and whether the repository is a partial
+    clone."""
     from miner.history.repository import PARTIAL_CLONE_SETTINGS, says_partial_clone
 
     pattern = f"^({_READ}|{PARTIAL_CLONE_SETTINGS})$"
     found = probe_git(["config", "-z", "--get-regexp", pattern], cwd=cwd, env=env)
     if found.returncode != 0:  # 1: none of them is set
-        return {}
+        return "#", None, False
     entries = [
         entry.decode("utf-8", "surrogateescape").partition("\n")[::2]
         for entry in found.stdout.split(b"\0")
         if entry
     ]
-    settings = {key: value for key, value in entries if key in (_COMMENT_CHAR, _TEMPLATE)}
-    if says_partial_clone(entries):
-        settings["partial"] = "yes"
-    return settings
+    values = dict(entry for entry in entries if entry[0] in (_COMMENT_CHAR, _TEMPLATE))
+    comment = values.get(_COMMENT_CHAR, "#")
+    partial_clone = says_partial_clone(entries)
+    return (comment if len(comment) == 1 else "#"), values.get(_TEMPLATE), partial_clone
 
 
 def commit_template(context: HookContext) -> str | None:
