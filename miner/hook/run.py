@@ -26,7 +26,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from miner.classify.trailers import PHASE_TRAILER, REVISIT_TRAILER
+from miner.classify.trailers import (
+    PHASE_TRAILER,
+    REVISIT_TRAILER,
+    parse_trailers,
+    trailer_values,
+)
 from miner.errors import GateFailed, MinerError, UsageError
 from miner.hook import context as git_context
 from miner.hook import state
@@ -109,13 +114,11 @@ def run_hook(request: HookRequest) -> HookResult:
     skipped = _skip_reason(request, layout, context)
     if skipped is not None:
         return HookResult(skipped=skipped)
-    from miner.classify.trailers import parse_trailers, trailer_values
-
     phases = trailer_values(
         parse_trailers(uncommented(layout.body, context.comment_char)), PHASE_TRAILER
     )
     if phases and not request.strict:  # decided before loading rules: the cheap common case
-        return HookResult(skipped="the message already has an MLOps-Phase trailer")
+        return HookResult(skipped=f"the message already has an {PHASE_TRAILER} trailer")
     rules = load_rules(context)
     if request.strict:
         try:
