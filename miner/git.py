@@ -7,7 +7,8 @@ every git process gets, besides a cleaned environment (:func:`git_environment`),
 of :data:`SAFE_CONFIG` with command-line precedence, through ``GIT_CONFIG_COUNT``: they reach
 git processes started by other git processes (``fast-import`` running a ref hook, a lazy fetch)
 and those started by GitPython/PyDriller as well, which no ``-c`` option on our own command
-lines would.
+lines would. The commit hook's git processes keep the environment git gave the hook (its index,
+the user's ``-c`` options) and get the same settings (:func:`hook_git_environment`).
 
 Reading never reaches the network: ``protocol.allow=never`` makes any fetch fail, which is what
 stops a partial clone from downloading missing blobs behind our back (git 2.44+ also honours
