@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from miner.errors import UsageError
+from miner.sequence.focus import DEFAULT_WINDOW
 
 if TYPE_CHECKING:
     from miner.fleet.result import Fleet
@@ -38,7 +39,7 @@ def options(
     since: str | None = None,
     until: str | None = None,
     first_parent: bool = False,
-    window: int | str | timedelta = 10,
+    window: int | str | timedelta = DEFAULT_WINDOW,
     revisits: Literal["all", "backward"] = "all",
     min_share: float | None = None,
     include: Sequence[str] = (),
@@ -94,7 +95,7 @@ def analyze(
     since: str | None = None,
     until: str | None = None,
     first_parent: bool = False,
-    window: int | str | timedelta = 10,
+    window: int | str | timedelta = DEFAULT_WINDOW,
     revisits: Literal["all", "backward"] = "all",
     min_share: float | None = None,
     include: Sequence[str] = (),
@@ -134,7 +135,7 @@ def analyze_many(
     since: str | None = None,
     until: str | None = None,
     first_parent: bool = False,
-    window: int | str | timedelta = 10,
+    window: int | str | timedelta = DEFAULT_WINDOW,
     revisits: Literal["all", "backward"] = "all",
     min_share: float | None = None,
     include: Sequence[str] = (),

@@ -7,7 +7,8 @@ every git process gets, besides a cleaned environment (:func:`git_environment`),
 of :data:`SAFE_CONFIG` with command-line precedence, through ``GIT_CONFIG_COUNT``: they reach
 git processes started by other git processes (``fast-import`` running a ref hook, a lazy fetch)
 and those started by GitPython/PyDriller as well, which no ``-c`` option on our own command
-lines would.
+lines would. The commit hook's git processes keep the environment git gave the hook (its index,
+the user's ``-c`` options) and get the same settings (:func:`hook_git_environment`).
 
 Reading never reaches the network: ``protocol.allow=never`` makes any fetch fail, which is what
 stops a partial clone from downloading missing blobs behind our back (git 2.44+ also honours
@@ -21,7 +22,6 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from typing import IO
-from urllib.parse import urlsplit, urlunsplit
 
 from miner.errors import RepositoryError
 
@@ -97,6 +97,26 @@ def git_environment(
     for index, (key, value) in enumerate(config):
         env[f"GIT_CONFIG_KEY_{index}"] = key
         env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
+
+
+def hook_git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a git process started *by a hook* of the repository being committed
+    to: the inherited variables are kept, since git set them for the hook (``GIT_INDEX_FILE``
+    of ``commit -a`` is what will be committed, ``GIT_DIR`` where) and the user's own ``git -c``
+    options travel in them; :data:`READING_CONFIG` is forced as in :func:`git_environment`,
+    appended after any ``GIT_CONFIG_KEY_<n>`` entries ``base`` (default: ours) carries, so that
+    nothing the repository configures runs and nothing is fetched."""
+    env = dict(os.environ if base is None else base)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # reading must never write the user's index
+    env["GIT_NO_LAZY_FETCH"] = "1"
+    count = env.get("GIT_CONFIG_COUNT", "0")
+    start = int(count) if count.isascii() and count.isdigit() else 0
+    for index, (key, value) in enumerate(READING_CONFIG, start=start):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    env["GIT_CONFIG_COUNT"] = str(start + len(READING_CONFIG))
     return env
 
 
@@ -188,6 +208,10 @@ def redact_url(url: str) -> str:
     """The URL without its user information (a user name can be a token, as in
     ``https://TOKEN@host/...``), so no output, error or stored record ever shows a credential.
     Every place that shows or stores a URL goes through here."""
+    if "@" not in url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit  # only for a URL that may hold credentials
+
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url

@@ -25,9 +25,8 @@ from miner.classify.prior import is_confident
 from miner.classify.records import Classification, Evidence
 from miner.classify.scoring import _matches, score_evidence
 from miner.history.diff import parse_diff_lines
-from miner.rules.compile import compile_message
 from miner.rules.globs import glob_to_regex
-from miner.rules.model import MessageRule, Rules
+from miner.rules.model import MessageRule, Rules, message_flags
 
 MAX_BYTES_PER_FILE = 8192
 # Data files, which can be huge and no content rule reads: git does not diff them at all. (Each
@@ -246,7 +245,7 @@ def content_rules(rules: Rules) -> tuple[ContentRule, ...]:
     known = set(rules.phases)
     return tuple(
         ContentRule(
-            MessageRule(rule_id, phase, float(weight), compile_message(pattern)),
+            MessageRule(rule_id, phase, float(weight), pattern, message_flags(pattern)),
             globs,
             "|".join(f"(?:{glob_to_regex(glob)})" for glob in globs),
         )

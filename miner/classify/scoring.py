@@ -45,7 +45,7 @@ def _matches(
     rules: Sequence[MessageRule], body: str, lowered: str
 ) -> list[tuple[MessageRule, str]]:
     """The rules whose pattern occurs in ``body``, with the matched text as written (rules
-    search the lowercased text ``lowered``: see :func:`miner.rules.compile.compile_message`). All of
+    search the lowercased text ``lowered``: see :func:`miner.rules.model.message_flags`). All of
     ``rules`` are matched in one linear-time pass (:mod:`miner.message_engine`)."""
     return matcher_for(rules).matches(body, lowered)
 

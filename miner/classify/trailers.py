@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-# The trailers miner reads and writes: the author's phases and reasons win over the rules; the
-# commit hook adds the phases and the revisit it sees.
+# The trailers miner reads and writes: the phases of a commit (the author's word, or the commit
+# hook's), the reasons for a revisit, and the revisit the hook saw. Also the key of the phase line
+# in the git notes ``miner tag`` writes.
 PHASE_TRAILER = "MLOps-Phase"
 REASON_TRAILER = "MLOps-Reason"
 REVISIT_TRAILER = "MLOps-Revisit"

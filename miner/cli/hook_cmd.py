@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from miner import hook
+from miner.classify.trailers import PHASE_TRAILER, REVISIT_TRAILER
+from miner.hook.install import STAGES, install, uninstall
+from miner.hook.run import build_parser, execute, request_from
+from miner.hook.state import prime_state
 
 
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser(
         "hook",
         help="a git hook that tags each new commit with its phase",
-        description="Install, remove or run the git hook that adds an MLOps-Phase trailer "
-        "(and MLOps-Revisit when the commit revisits an earlier phase) to each new commit.",
+        description=f"Install, remove or run the git hook that adds an {PHASE_TRAILER} trailer "
+        f"(and {REVISIT_TRAILER} when the commit revisits an earlier phase) to each new commit.",
     )
     actions = group.add_subparsers(dest="hook_command", metavar="ACTION", required=True)
 
@@ -29,16 +32,16 @@ def register(subparsers: Any) -> None:
     install.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH")
     install.add_argument(
         "--stage",
-        choices=hook.STAGES,
+        choices=STAGES,
         help="install only this stage (default: both; prepare-commit-msg tags messages that "
         "already have text, commit-msg tags the ones written in the editor)",
     )
     install.add_argument(
         "--strict",
         action="store_true",
-        help="the commit-msg stage rejects messages without a valid MLOps-Phase trailer "
+        help=f"the commit-msg stage rejects messages without a valid {PHASE_TRAILER} trailer "
         "instead of tagging them, and says which trailer the rules would add; "
-        "'MLOps-Phase: none' (aliases n/a and -, any case) marks a commit with no phase",
+        f"'{PHASE_TRAILER}: none' (aliases n/a and -, any case) marks a commit with no phase",
     )
     install.add_argument(
         "--force",
@@ -66,7 +69,7 @@ def register(subparsers: Any) -> None:
         description="Tag MSGFILE with its phase (or with --strict check it). Never blocks a "
         "commit except on a --strict rejection: failures print a warning and exit 0.",
     )
-    hook.build_parser(run)
+    build_parser(run)
     run.set_defaults(run=run_hook)
 
     tag = subparsers.add_parser(
@@ -92,26 +95,26 @@ def register(subparsers: Any) -> None:
 
 
 def run_install(args: argparse.Namespace) -> int:
-    stages = hook.STAGES if args.stage is None else (args.stage,)
-    lines = hook.install(
+    stages = STAGES if args.stage is None else (args.stage,)
+    lines = install(
         args.path, stages=stages, strict=args.strict, force=args.force, shared=args.shared
     )
     for line in lines:
         print(line)
-    count = hook.prime_state(args.path)
+    count = prime_state(args.path)
     print(f"focus cache primed from {count} classified commit(s)")
     return 0
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
-    lines = hook.uninstall(args.path)
+    lines = uninstall(args.path)
     for line in lines or ["no miner hook installed"]:
         print(line)
     return 0
 
 
 def run_hook(args: argparse.Namespace) -> int:
-    return hook.execute(hook.request_from(args, os.environ), sys.stderr)
+    return execute(request_from(args, os.environ), sys.stderr)
 
 
 def run_tag(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,14 +284,24 @@ def blob_missing(repo: Repository, spec: str) -> bool:
     return bool(sha) and run_in(repo, "cat-file", "-e", sha).returncode != 0
 
 
+# The settings that make a repository a partial clone, as a ``git config --get-regexp`` pattern.
+PARTIAL_CLONE_SETTINGS = r"remote\..*\.promisor|extensions\.partialclone"
+
+
 def is_partial_clone(repo: Repository) -> bool:
     """Whether objects may be missing by design: a promisor remote (``--filter`` clone)."""
-    found = run_in(
-        repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$"
-    )
-    for line in found.stdout.splitlines():
-        key, _, value = line.partition(" ")
-        if key.startswith("extensions.") or value.strip().lower() in ("true", "yes", "on", "1"):
+    found = run_in(repo, "config", "--get-regexp", f"^({PARTIAL_CLONE_SETTINGS})$")
+    return says_partial_clone(line.partition(" ")[::2] for line in found.stdout.splitlines())
+
+
+def says_partial_clone(settings: Iterable[tuple[str, str]]) -> bool:
+    """Whether these ``(key, value)`` settings (keys as ``git config`` prints them, in lower
+    case) make a partial clone: a promisor remote, or the ``partialclone`` extension."""
+    for key, value in settings:
+        if key == "extensions.partialclone":
+            return True
+        promisor = key.startswith("remote.") and key.endswith(".promisor")
+        if promisor and value.strip().lower() in ("true", "yes", "on", "1"):
             return True
     return False
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Literal
 from miner.errors import UsageError
 from miner.history.records import BACKENDS, HistoryOptions
 from miner.numbers import is_integer
-from miner.sequence.revisits import DEFAULT_WINDOW, SequenceOptions
+from miner.sequence.focus import DEFAULT_WINDOW
+from miner.sequence.revisits import SequenceOptions
 
 if TYPE_CHECKING:  # pandas, scipy and numba are imported where a table or statistic is built
     pass

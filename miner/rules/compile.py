@@ -12,7 +12,15 @@ if TYPE_CHECKING:
     pass
 from miner.rules.check import short_text, vetted_patterns
 from miner.rules.globs import compile_globs
-from miner.rules.model import DEFAULT_SOURCE, MessageRule, Origins, Phase, Rules, rules_digest
+from miner.rules.model import (
+    DEFAULT_SOURCE,
+    MessageRule,
+    Origins,
+    Phase,
+    Rules,
+    message_flags,
+    rules_digest,
+)
 
 # ----------------------------------------------------------------------------- compiling
 
@@ -59,29 +67,21 @@ def _message_entries(items: list[dict[str, Any]], *, vetted: bool) -> tuple[Mess
 def _message_rule(
     rule_id: str, phase: str, weight: float, pattern: str, *, vetted: bool
 ) -> MessageRule:
-    compiled = compile_message(pattern)
+    flags = message_flags(pattern)
     superset = vetted or pattern in vetted_patterns()
     try:
-        linear = translate(pattern, compiled.flags & re.IGNORECASE, superset=superset)
+        linear = translate(pattern, flags & re.IGNORECASE, superset=superset)
     except Untranslatable as error:  # validation reports it first; a safety net for callers
         raise ConfigError(
             f"message rule {rule_id!r}: regex {short_text(pattern)} {error}"
         ) from None
-    return MessageRule(rule_id, phase, weight, compiled, linear)
-
-
-_LETTER_OUTSIDE_ESCAPE = re.compile(r"(?<!\\)[A-Z]")
+    return MessageRule(rule_id, phase, weight, pattern, flags, linear)
 
 
 def compile_message(pattern: str) -> re.Pattern[str]:
-    """A case-insensitive message regex, to be searched in lowercased text.
-
-    Searching lowercased text with a case-sensitive pattern is ~3x faster than re.IGNORECASE
-    and matches the same; a pattern that spells an upper-case letter (``[A-Z]``, a literal
-    capital) keeps re.IGNORECASE so it still matches.
-    """
-    flags = re.IGNORECASE if _LETTER_OUTSIDE_ESCAPE.search(pattern) else 0
-    return re.compile(pattern, flags)
+    """A case-insensitive message regex, to be searched in lowercased text (see
+    :func:`miner.rules.model.message_flags`)."""
+    return re.compile(pattern, message_flags(pattern))
 
 
 def _document(effective: dict[str, Any]) -> dict[str, Any]:

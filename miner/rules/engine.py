@@ -240,7 +240,7 @@ def _form(rule: MessageRule) -> LinearForm:
     """The rule's RE2 form (a rule built without one: translated here, exact forms only)."""
     if rule.linear is not None:
         return rule.linear
-    return translate(rule.pattern.pattern, rule.pattern.flags & re.IGNORECASE)
+    return translate(rule.regex, rule.flags & re.IGNORECASE)
 
 
 _MATCHERS: dict[int, MessageMatcher] = {}

@@ -14,7 +14,6 @@ from pathlib import Path
 from miner.errors import ConfigError
 from miner.history.files import read_tracked_file, read_work_tree_file
 from miner.history.repository import Repository
-from miner.rules.load import load_rules, rules_from_text
 from miner.rules.model import Rules
 
 REPOSITORY_RULES = (Path(".miner") / "phase_rules.yaml").as_posix()
@@ -29,11 +28,21 @@ def resolve_rules(
     """``explicit``, else the repository's rules file (``work_tree`` first, else ``committed``,
     which reads a file of the tip), else the packaged rules."""
     if explicit is not None:
+        from miner.rules.load import load_rules
+
         return load_rules(explicit)
     if work_tree is not None:
         text = read_work_tree_file(work_tree, REPOSITORY_RULES)
     else:
         text = committed(REPOSITORY_RULES) if committed is not None else None
+    return file_rules(text)
+
+
+def file_rules(text: bytes | None) -> Rules:
+    """The rules of a repository whose rules file holds ``text`` (None: it has none, so the
+    packaged rules). Validated and compiled here: YAML is imported only now."""
+    from miner.rules.load import load_rules, rules_from_text
+
     if text is None:
         return load_rules()
     try:

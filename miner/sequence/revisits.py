@@ -1,22 +1,22 @@
 """Stage 4: the sequence of classified commits — focus, departures, revisit events (SPEC §3).
 
-Pure functions over plain records; no git, no pandas. Two implementations of the same rules:
+Pure functions over plain records; no git, no pandas. The rule itself (focus, ties, departure
+kinds) is :class:`miner.sequence.focus.FocusTracker`, the one implementation the commit hook uses
+too. Two ways to apply it:
 
-- ``analyse_sequence`` walks the steps once and returns every per-step and per-event detail;
+- ``analyse_sequence`` walks the steps through it once and returns every per-step and per-event
+  detail;
 - ``count_revisit_events`` only counts revisit events, vectorised over a batch of orderings, so
   the structure test (``miner.stats``) can score thousands of shuffled orderings quickly.
 
-Both read window sums from ``window_keys`` and must agree exactly (a Hypothesis property).
-
-Float noise: shares are quantised to multiples of 2**-40 so window sums are exact integers
-(independent of summation order), and the sums are compared after rounding to a 2**-30 grid
-(about 9 decimals), so e.g. ``1/3 + 1/3 + 1/3`` ties with ``1.0``.
+Both must agree exactly (a Hypothesis property). Shares are quantised and window sums rounded as
+:mod:`miner.sequence.focus` says, so ``1/3 + 1/3 + 1/3`` ties with ``1.0``.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -24,14 +24,20 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from miner.sequence.focus import (
+    DEFAULT_WINDOW,
+    REVISIT,
+    ROUNDING_BITS,
+    ROUNDING_HALF,
+    FocusTracker,
+    count_window_keys,
+    quantize,
+)
+
 RevisitMode = Literal["all", "backward"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-_QUANTUM = float(2**40)
-_ROUNDING_BITS = 10  # 2**-40 quanta -> 2**-30 grid
-_ROUNDING_HALF = 2 ** (_ROUNDING_BITS - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +51,6 @@ class Step:
     shares: Mapping[str, float]
     reasons: tuple[str, ...]
     churn: int | None = None
-
-
-DEFAULT_WINDOW = 10  # SPEC §3: focus = most shares over the previous 10 classified commits
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +138,8 @@ def analyse_sequence(
     order = _phase_order(phases)
     primary = primary_indices(steps, order)
     quanta = quantize_shares(steps, order)
-    focus = _focus(steps, primary, quanta, options.window)
-    events, runs = _departures(primary, focus, backward_only=options.revisits == "backward")
+    keys = _window_keys(steps, quanta, options.window)
+    focus, events, runs = _walk(primary, keys, backward_only=options.revisits == "backward")
     positions = _positions_by_phase(primary, len(phases))
     return SequenceAnalysis(
         focus=tuple(phases[f] for f in focus),
@@ -168,70 +171,54 @@ def quantize_shares(steps: Sequence[Step], phases: Sequence[str] | Mapping[str, 
         for phase, share in step.shares.items():
             if phase not in order:
                 raise ValueError(f"share of {phase!r}, which is not one of the phases")
-            quanta[row, order[phase]] = round(share * _QUANTUM)
+            quanta[row, order[phase]] = quantize(share)
     return quanta
 
 
-def window_keys(by_phase: IntArray, window: int) -> IntArray:
-    """Comparable window sums, phase-major: ``by_phase`` has shape (phases, ..., n) (quantised
-    shares, see ``quantize_shares``); element [..., t] is the sum over steps [t - window, t),
-    rounded (``_round_keys``). Index 0 of the last axis is all zero (no step before the first).
-    """
-    steps = by_phase.shape[-1]
-    totals = np.zeros(by_phase.shape, dtype=np.int64)  # totals[t] = sum of steps [0, t)
-    np.cumsum(by_phase[..., : steps - 1], axis=-1, out=totals[..., 1:])
-    if window >= steps:
-        return _round_keys(totals)
-    sums = np.empty_like(totals)
-    sums[..., :window] = totals[..., :window]
-    np.subtract(totals[..., window:], totals[..., : steps - window], out=sums[..., window:])
-    return _round_keys(sums)
-
-
 def _round_keys(sums: IntArray) -> IntArray:
-    """Round quantised sums to multiples of 2**-30 (about 1e-9): integer ops, in place.
-
-    This is the "round to 9 decimals" of the focus rule: quantisation noise (at most 2**-41 per
-    share) never separates sums that are equal in exact arithmetic, e.g. 1/3 + 1/3 + 1/3 and 1.
-    """
-    sums += _ROUNDING_HALF
-    sums >>= _ROUNDING_BITS
+    """:func:`miner.sequence.focus.round_key` of every quantised sum, in place."""
+    sums += ROUNDING_HALF
+    sums >>= ROUNDING_BITS
     return sums
 
 
-def _focus(
-    steps: Sequence[Step], primary: IntArray, quanta: IntArray, window: int | timedelta
-) -> list[int]:
+def _window_keys(
+    steps: Sequence[Step], quanta: IntArray, window: int | timedelta
+) -> Iterable[Sequence[int] | None]:
+    """Each step's window keys (rounded share sums, one per phase), or None when a time window
+    holds no earlier step."""
     if not steps:
         return []
     if isinstance(window, timedelta):
         if window <= timedelta(0):
             raise ValueError("the focus window must be a positive duration")
         keys, has_window = _time_window_keys(steps, quanta, window)
-    else:
-        if window < 1:
-            raise ValueError("the focus window must be at least one step")
-        keys = window_keys(quanta.T, window).T
-        has_window = np.ones(len(steps), dtype=np.bool_)
-    return _resolve_focus(keys, has_window, int(primary[0]))
+        return [
+            row if present else None
+            for row, present in zip(keys.tolist(), has_window.tolist(), strict=True)
+        ]
+    if window < 1:
+        raise ValueError("the focus window must be at least one step")
+    return count_window_keys(quanta.tolist(), quanta.shape[1], window)
 
 
-def _resolve_focus(keys: IntArray, has_window: BoolArray, first: int) -> list[int]:
-    """Focus of each step: the phase of the window's top key; on a tie with the previous focus,
-    or without a window, the previous focus stays; other ties go to the first phase in canonical
-    order. Only steps with a tie or no window depend on the previous focus: the others take
-    their row's argmax directly, and only the dependent ones are walked in order."""
-    is_top = keys == keys.max(axis=1)[:, None]
-    focus: list[int] = keys.argmax(axis=1).tolist()
-    focus[0] = first
-    dependent = np.flatnonzero((is_top.sum(axis=1) != 1) | ~has_window)
-    for t in dependent.tolist():
-        if t == 0:
-            continue
-        previous = focus[t - 1]
-        if not has_window[t] or is_top[t, previous]:
-            focus[t] = previous
-    return focus
+def _walk(
+    primary: IntArray, keys: Iterable[Sequence[int] | None], *, backward_only: bool
+) -> tuple[list[int], list[str | None], list[_Run]]:
+    """Focus and event of every step, through the one tracker; and the revisit runs."""
+    tracker = FocusTracker(backward_only=backward_only)
+    focus: list[int] = []
+    events: list[str | None] = []
+    runs: list[_Run] = []
+    for t, (p, row) in enumerate(zip(primary.tolist(), keys, strict=True)):
+        f, event, continued = tracker.step(p, row)
+        focus.append(f)
+        events.append(event)
+        if event == REVISIT and continued:
+            runs[-1] = _Run(f, p, runs[-1].first, t)
+        elif event == REVISIT:
+            runs.append(_Run(f, p, t, t))
+    return focus, events, runs
 
 
 def _time_window_keys(
@@ -265,38 +252,6 @@ def _members(micros: list[int], latest: list[int], t: int, low: int) -> list[int
 def _micros(when: datetime) -> int:
     aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     return (aware - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-
-
-def _departures(
-    primary: IntArray, focus: list[int], *, backward_only: bool
-) -> tuple[list[str | None], list[_Run]]:
-    events: list[str | None] = []
-    runs: list[_Run] = []
-    seen: set[int] = set()
-    previous: tuple[int, int, str | None] | None = None  # (focus, target, event) of a departure
-    for t, (p, f) in enumerate(zip(primary.tolist(), focus, strict=True)):
-        if p == f:
-            event, previous = None, None
-        elif previous is not None and previous[:2] == (f, p):
-            event = previous[2]
-            if event == "revisit":
-                runs[-1] = _Run(f, p, runs[-1].first, t)
-        else:
-            event = _departure_kind(p, f, seen, backward_only=backward_only)
-            if event == "revisit":
-                runs.append(_Run(f, p, t, t))
-            previous = (f, p, event)
-        events.append(event)
-        seen.add(p)
-    return events, runs
-
-
-def _departure_kind(p: int, f: int, seen: set[int], *, backward_only: bool) -> str | None:
-    if p not in seen:
-        return "advance"
-    if backward_only and p > f:
-        return None
-    return "revisit"
 
 
 def _positions_by_phase(primary: IntArray, phases: int) -> list[list[int]]:
@@ -404,7 +359,7 @@ def count_kind_sequences(
         kinds.primary,
         kinds.by_phase,
         window=window,
-        rounding_bits=_ROUNDING_BITS,
+        rounding_bits=ROUNDING_BITS,
         backward_only=backward_only,
     )
 
@@ -424,7 +379,7 @@ def count_shuffled(
         shuffles=shuffles,
         seed=seed,
         window=window,
-        rounding_bits=_ROUNDING_BITS,
+        rounding_bits=ROUNDING_BITS,
         backward_only=backward_only,
     )
 

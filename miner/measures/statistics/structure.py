@@ -29,8 +29,8 @@ from miner.measures.statistics.common import (
     too_few,
     undefined,
 )
+from miner.sequence.focus import ROUNDING_BITS
 from miner.sequence.kernels import count_steps, use_compiled
-from miner.sequence.revisits import _ROUNDING_BITS as ROUNDING_BITS  # the focus rule's tie grid
 from miner.sequence.revisits import (
     SequenceAnalysis,
     Step,
