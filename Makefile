@@ -21,10 +21,11 @@ demo: $(STAMP)
 	$(BIN)/python -m fixtures.build lifecycle $(DEMO_REPO)
 	$(BIN)/miner analyze $(DEMO_REPO)
 
-# Lint first (cheap), then the suite. pytest exits 5 when it collects no tests: that is a
-# failure here, never hidden.
+# Lint first (cheap), then the suite, its files spread over the cores (a file's tests stay on
+# one worker, so its module-scoped fixtures are built once). pytest exits 5 when it collects no
+# tests: that is a failure here, never hidden.
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The browser tests (tests/report/test_html_browser.py) drive Debian's chromium, installed here when it
 # is missing and we are root; elsewhere they skip and say why. No downloaded browser builds.
