@@ -120,13 +120,13 @@ def hook_git_environment(base: Mapping[str, str] | None = None) -> dict[str, str
     return env
 
 
-def gitpython_environment(git_dir: str, work_tree: str | None, *, network: bool) -> dict[str, str]:
+def gitpython_environment(git_dir: str, work_tree: str | None) -> dict[str, str]:
     """:func:`git_environment` for GitPython (PyDriller's), which can only add
     to ``os.environ``: every inherited ``GIT_*`` variable :func:`git_environment` drops is
     overridden instead, the repository-location ones with the values git would use anyway for
     ``git_dir`` (empty values are invalid there), all others with the empty string. Without this
     PyDriller run inside a hook would read the hook's repository instead."""
-    env = git_environment(network=network)
+    env = git_environment()
     location = {
         "GIT_DIR": git_dir,
         "GIT_COMMON_DIR": git_dir,

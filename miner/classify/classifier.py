@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from miner.classify.records import Classification, Evidence
-from miner.classify.scoring import path_match, score_evidence
+from miner.classify.scoring import phase_order, score_evidence
 from miner.classify.trailers import (
     PHASE_TRAILER,
     REASON_TRAILER,
@@ -99,7 +99,7 @@ class Classifier:
     ) -> None:
         self.rules = rules
         self.body_weight = body_weight
-        self._order = {phase: index for index, phase in enumerate(rules.phases)}
+        self._order = phase_order(rules.phases)
         self._path_cache: dict[str, _PathVotes] = {}
         self._message_cache: dict[str, _MessageMatch] = {}
         self._evidence_cache: dict[tuple[str, str, int, int], Evidence] = {}
@@ -216,7 +216,7 @@ class Classifier:
                 rule.id,
                 rule.phase,
                 "path",
-                path_match(first, files),
+                _path_match(first, files),
                 rule.weight * files / matched,
             )
             self._evidence_cache[key] = item
@@ -369,3 +369,7 @@ def classify(commit: CommitRecord, rules: Rules) -> Classification:
             _CLASSIFIERS.clear()
         classifier = _CLASSIFIERS[rules.digest] = Classifier(rules)
     return classifier.classify(commit.message, commit.files)
+
+
+def _path_match(first: str, count: int) -> str:
+    return first if count == 1 else f"{first} (+{count - 1} more)"

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 
 from miner.classify.prior import is_confident
 from miner.classify.records import Classification, Evidence
-from miner.classify.scoring import _matches, score_evidence
+from miner.classify.scoring import with_evidence
 from miner.history.diff import parse_diff_lines
+from miner.rules.engine import matcher_for
 from miner.rules.globs import glob_to_regex
 from miner.rules.model import MessageRule, Rules, message_flags
 
@@ -263,7 +264,7 @@ def content_evidence(files: Mapping[str, bytes], rules: Sequence[ContentRule]) -
             if not content_rule.selects(path):
                 continue
             text = files[path].decode("utf-8", "replace")
-            hit = _matches((content_rule.rule,), text, text.lower())
+            hit = matcher_for((content_rule.rule,)).matches(text, text.lower())
             if hit:
                 found.append((content_rule.rule, f"{path}: {hit[0][1][:80]}"))
                 break
@@ -286,11 +287,7 @@ def with_content(
     evidence = content_evidence(files, compiled)
     if not evidence:
         return c
-    order = {phase: index for index, phase in enumerate(rules.phases)}
-    scored = score_evidence(
-        [*c.evidence, *evidence], rules, order, reasons=c.reasons, warnings=c.warnings
-    )
-    return replace(scored, source="rules")
+    return with_evidence(c, evidence, rules)
 
 
 def apply_content(

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from miner.classify.records import Classification, Evidence
-from miner.classify.scoring import score_evidence
+from miner.classify.scoring import phase_order, with_evidence
 from miner.rules.model import Rules
 
 PRIOR_RULE = "repository-prior"
@@ -91,7 +91,7 @@ def learn(commits: Iterable[tuple[Sequence[str], Classification]], rules: Rules)
         keys = {key for path in paths if _speaks(path, rules) for key in _keys(path)}
         for key in keys:
             counts.setdefault(key, Counter())[c.primary] += 1
-    order = {phase: index for index, phase in enumerate(rules.phases)}
+    order = phase_order(rules.phases)
     votes = {}
     for key, counter in counts.items():
         total = sum(counter.values())
@@ -115,11 +115,7 @@ def apply(
     evidence = _prior_evidence(paths, prior, rules, weight)
     if not evidence:
         return c
-    order = {phase: index for index, phase in enumerate(rules.phases)}
-    scored = score_evidence(
-        [*c.evidence, *evidence], rules, order, reasons=c.reasons, warnings=c.warnings
-    )
-    return replace(scored, source="rules")
+    return with_evidence(c, evidence, rules)
 
 
 def apply_all(

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import cache
 
 from miner.classify.records import Classification, Evidence
 from miner.classify.ties import TIE_KIND, TIE_RULE, settle
-from miner.rules.engine import matcher_for
-from miner.rules.model import MessageRule, Rules
+from miner.rules.model import Rules
+
+
+@cache
+def phase_order(phases: tuple[str, ...]) -> Mapping[str, int]:
+    """Phase -> its index in the canonical order (built once per set of phases)."""
+    return {phase: index for index, phase in enumerate(phases)}
+
+
+def with_evidence(c: Classification, evidence: Sequence[Evidence], rules: Rules) -> Classification:
+    """``c`` scored anew with ``evidence`` added (the content or prior pass): rules evidence."""
+    scored = score_evidence(
+        [*c.evidence, *evidence],
+        rules,
+        phase_order(rules.phases),
+        reasons=c.reasons,
+        warnings=c.warnings,
+    )
+    return replace(scored, source="rules")
 
 
 def score_evidence(
@@ -39,16 +58,3 @@ def score_evidence(
     labels = (primary, *(p for p, s in scores.items() if p != primary and s >= threshold))
     shares = {p: s / total for p, s in scores.items()}
     return Classification(primary, labels, shares, tuple(items), reasons, source, warnings)
-
-
-def _matches(
-    rules: Sequence[MessageRule], body: str, lowered: str
-) -> list[tuple[MessageRule, str]]:
-    """The rules whose pattern occurs in ``body``, with the matched text as written (rules
-    search the lowercased text ``lowered``: see :func:`miner.rules.model.message_flags`). All of
-    ``rules`` are matched in one linear-time pass (:mod:`miner.message_engine`)."""
-    return matcher_for(rules).matches(body, lowered)
-
-
-def path_match(first: str, count: int) -> str:
-    return first if count == 1 else f"{first} (+{count - 1} more)"

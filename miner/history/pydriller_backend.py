@@ -84,9 +84,7 @@ def _open_pydriller(repo: Repository) -> Any:
         conf.set_value("developer_factory", _MailmapThroughRunner(repo))
         # every git process GitPython starts for PyDriller gets our safe configuration
         work_tree = None if repo.work_tree is None else str(repo.work_tree)
-        reader.repo.git.update_environment(
-            **gitpython_environment(str(repo.git_dir), work_tree, network=False)
-        )
+        reader.repo.git.update_environment(**gitpython_environment(str(repo.git_dir), work_tree))
         return reader
     finally:
         if saved is not None and config.read_bytes() != saved:

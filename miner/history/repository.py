@@ -79,10 +79,6 @@ class Repository:
 # -- running git in it ----------------------------------------------------------------------------
 
 
-def git_command(repo: Repository, *args: str) -> list[str]:
-    return ["git", *git_args(repo, *args)]
-
-
 def git_args(repo: Repository, *args: str) -> list[str]:
     """``git -c ... --git-dir=... [--work-tree=...] ARGS`` for ``repo``. Run it with
     :func:`git_environment`, which forces the same settings on the processes git starts; they

@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 
 from miner.classify.classifier import MAX_MESSAGE_CHARS, Classifier
-from miner.classify.scoring import _matches
 from miner.classify.trailers import split_message
 from miner.errors import ConfigError
-from miner.rules.engine import UNANCHORED, MessageMatcher, _has_anchor, compile_source
+from miner.rules.engine import UNANCHORED, MessageMatcher, _has_anchor, compile_source, matcher_for
 from miner.rules.load import check_rules_file, load_rules, rules_from_text
 from miner.rules.model import MessageRule, Rules
 from miner.rules.regex import Untranslatable, translate
@@ -46,7 +45,7 @@ def python_matches(rules: Sequence[MessageRule], body: str, lowered: str) -> lis
 
 
 def engine_matches(rules: Sequence[MessageRule], body: str, lowered: str) -> list[tuple[str, str]]:
-    return [(rule.id, text) for rule, text in _matches(rules, body, lowered)]
+    return [(rule.id, text) for rule, text in matcher_for(rules).matches(body, lowered)]
 
 
 def mismatches(rules: Rules, messages: set[str]) -> list[str]:
@@ -278,7 +277,7 @@ def test_prose_reasons_are_those_of_the_first_line_naming_any(body: str) -> None
     engine = MessageMatcher((*rules.message_rules, *rules.reasons))
     expected: list[str] = []
     for line in body.splitlines():
-        expected = [rule.id for rule, _ in _matches(rules.reasons, line, line.lower())]
+        expected = [rule.id for rule, _ in matcher_for(rules.reasons).matches(line, line.lower())]
         if expected:
             break
     scan = engine.scan(body.lower())
