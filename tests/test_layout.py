@@ -28,6 +28,7 @@ STAGES: dict[str, int] = {
     "miner.errors": 0,
     "miner.numbers": 0,
     "miner.git": 0,
+    "miner.atomic": 0,
     "miner.history": 1,
     "miner.rules": 2,
     "miner.classify": 3,

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from miner.atomic import write_atomically
 from miner.classify.trailers import PHASE_TRAILER
 from miner.errors import UsageError
-from miner.hook.message import write_atomically
 
 # The git hooks miner installs: prepare-commit-msg tags messages that have text already (-m, -F,
 # amend), commit-msg the ones written in the editor (and with --strict checks them).

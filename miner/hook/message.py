@@ -8,13 +8,12 @@ places them.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from miner.atomic import write_atomically
 from miner.classify.trailers import parse_trailers
 
 
@@ -93,22 +92,3 @@ def rewrite_message(path: Path, original: bytes, updated_text: str) -> None:
     write_atomically(
         real, updated_text.encode("utf-8", "surrogateescape"), real.stat().st_mode & 0o7777
     )
-
-
-def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``: readers see the old
-    content or the new one, never a partial file. ``durable``: on disk before the rename (not
-    needed for a cache, which is rebuilt when a crash leaves it damaged)."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

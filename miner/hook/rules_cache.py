@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from miner.hook.message import write_atomically
+from miner.atomic import write_atomically
 
 if TYPE_CHECKING:
     from miner.hook.context import HookContext

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from miner.atomic import write_atomically
 from miner.hook.context import HookContext, is_ancestor, locate
-from miner.hook.message import write_atomically
 from miner.hook.rules_cache import load_rules
 from miner.sequence.focus import (
     ADVANCE,

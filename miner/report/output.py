@@ -1,4 +1,4 @@
-"""Where output goes, and the one way it is written.
+"""Where output goes, checked before any work, and written through :mod:`miner.atomic`.
 
 The rule, the same for every format and command (``--help`` and the README state it):
 
@@ -22,11 +22,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from miner.atomic import replacing
 from miner.errors import MinerError, UsageError
 
 
@@ -119,24 +120,10 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
         return
     path = path.resolve() if path.is_symlink() else path
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with replacing(path, mode=_mode_for(path), text=True) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
     except OSError as error:
-        _remove(temporary)
         raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
-    except BaseException:
-        _remove(temporary)
-        raise
 
 
 @contextmanager
@@ -259,8 +246,3 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def _remove(path: str) -> None:
-    with suppress(OSError):
-        os.unlink(path)
