@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from miner.classify.trailers import PHASE_TRAILER, REVISIT_TRAILER
-from miner.hook.install import STAGES, install, uninstall
-from miner.hook.run import build_parser, execute, request_from
-from miner.hook.state import prime_state
+from miner.hook.install import STAGES, build_parser, install, uninstall
 
 
 def register(subparsers: Any) -> None:
@@ -95,6 +93,8 @@ def register(subparsers: Any) -> None:
 
 
 def run_install(args: argparse.Namespace) -> int:
+    from miner.hook.state import prime_state  # only installing primes the focus cache
+
     stages = STAGES if args.stage is None else (args.stage,)
     lines = install(
         args.path, stages=stages, strict=args.strict, force=args.force, shared=args.shared
@@ -114,6 +114,8 @@ def run_uninstall(args: argparse.Namespace) -> int:
 
 
 def run_hook(args: argparse.Namespace) -> int:
+    from miner.hook.run import execute, request_from  # the hook's own path: loaded when it runs
+
     return execute(request_from(args, os.environ), sys.stderr)
 
 

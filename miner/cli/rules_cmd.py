@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from miner.classify.evaluate import GoldRow
     from miner.history.records import FileChange
     from miner.rules.model import Rules
-from miner.report.evaluation import classification_dict, render_by_repo, render_evaluation
-from miner.rules.resolve import REPOSITORY_RULES, resolve_rules
 
 STARTER_RULES = """\
 # Phase rules of this repository, read by miner before its packaged defaults.
@@ -130,6 +128,9 @@ def _add_rules_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Rules:
+    # Imported here, as every module a command needs: the CLI imports this module at start-up.
+    from miner.rules.resolve import resolve_rules
+
     return resolve_rules(args.rules, work_tree=_repository_root(Path.cwd()))
 
 
@@ -146,6 +147,7 @@ def _repository_root(start: Path) -> Path | None:
 
 def run_classify(args: argparse.Namespace) -> int:
     from miner.classify.classifier import Classifier
+    from miner.report.evaluation import classification_dict
 
     classifier = Classifier(_load(args))
     with _open_input(args.input) as lines:
@@ -230,6 +232,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         from miner.cli.console import stdout_console
+        from miner.report.evaluation import render_evaluation
 
         render_evaluation(result, stdout_console())
     return 0
@@ -249,6 +252,7 @@ def _run_by_repo(args: argparse.Namespace, rules: Rules, rows: tuple[GoldRow, ..
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         from miner.cli.console import stdout_console
+        from miner.report.evaluation import render_by_repo
 
         render_by_repo(result, stdout_console())
     return 0
@@ -285,6 +289,8 @@ def run_rules_show(args: argparse.Namespace) -> int:
 
 
 def run_rules_init(args: argparse.Namespace) -> int:
+    from miner.rules.resolve import REPOSITORY_RULES
+
     start = (args.dir or Path.cwd()).resolve()
     root = _repository_root(start)
     if root is None:

@@ -16,6 +16,12 @@ One job per module:
 
 from __future__ import annotations
 
-from miner.hook.run import main
+from collections.abc import Sequence
 
-__all__ = ["main"]
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The installed hook's entry point, :func:`miner.hook.run.main`. Imported when called, so
+    that the CLI, which registers ``miner hook`` at every start, loads only the installer."""
+    from miner.hook.run import main as run_main
+
+    return run_main(argv)

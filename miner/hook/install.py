@@ -7,10 +7,14 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from miner.atomic import write_atomically
 from miner.classify.trailers import PHASE_TRAILER
 from miner.errors import UsageError
+
+if TYPE_CHECKING:  # argparse only when the arguments are parsed
+    import argparse
 
 # The git hooks miner installs: prepare-commit-msg tags messages that have text already (-m, -F,
 # amend), commit-msg the ones written in the editor (and with --strict checks them).
@@ -179,3 +183,17 @@ def _package_root() -> str | None:
     root = Path(__file__).resolve().parents[2]  # .../miner/hook/install.py -> ...
     installed = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
     return None if root in installed else str(root)
+
+
+def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of ``hook run`` (shared with ``miner hook run``)."""
+    parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("message_file", metavar="MSGFILE", type=Path)
+    parser.add_argument("source", nargs="?", metavar="SOURCE")
+    parser.add_argument("sha", nargs="?", metavar="SHA")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="only check that the message names its phases (or 'none', aliases n/a and -)",
+    )
+    return parser

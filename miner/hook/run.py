@@ -36,7 +36,7 @@ from miner.errors import GateFailed, MinerError, UsageError
 from miner.hook import context as git_context
 from miner.hook import state
 from miner.hook.context import HookContext
-from miner.hook.install import STAGES
+from miner.hook.install import STAGES, build_parser
 from miner.hook.message import (
     MessageLayout,
     add_trailers,
@@ -245,20 +245,6 @@ def _one_line(error: BaseException) -> str:
 
 
 # -- entry point of the installed script ----------------------------------------------------------
-
-
-def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The arguments of ``hook run`` (shared with ``miner hook run``)."""
-    parser.add_argument("stage", choices=STAGES)
-    parser.add_argument("message_file", metavar="MSGFILE", type=Path)
-    parser.add_argument("source", nargs="?", metavar="SOURCE")
-    parser.add_argument("sha", nargs="?", metavar="SHA")
-    parser.add_argument(
-        "--strict",
-        action="store_true",
-        help="only check that the message names its phases (or 'none', aliases n/a and -)",
-    )
-    return parser
 
 
 def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> HookRequest:
